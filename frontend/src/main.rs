@@ -1,0 +1,3 @@
+//! Placeholder for the browser UI; the web-app issue replaces it with the Leptos app.
+
+fn main() {}

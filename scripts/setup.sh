@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Idempotent installer for the tools this project's build, tests and e2e need.
+#
+#   scripts/setup.sh COMPONENT...      e.g.  scripts/setup.sh wasm trunk wasm-bindgen
+#
+# Components:
+#   - wasm          rustup target wasm32-unknown-unknown
+#   - trunk         trunk 0.21.14 (0.22 needs a newer rustc than 1.95)
+#   - wasm-bindgen  wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock
+#   - wasm-opt      npm binaryen@132 (Debian's binaryen 108 emits broken wasm: never use it)
+#   - chromium      Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)
+#   - moto          moto[server] (S3 fake: moto_server) in a venv at $TOOLS/venv
+#   - boto3         boto3 in the same venv
+#   - wrk           a load generator: reuses oha or wrk if present, else Debian's wrk
+#   - shellcheck    the shell linter, from Debian (for these scripts)
+#   - frontend      wasm trunk wasm-bindgen wasm-opt (what `trunk build` needs)
+#   - all           wasm trunk wasm-bindgen wasm-opt chromium moto boto3 wrk
+#
+# Everything that is not a system package goes under $TOOLS (default: <repo>/.tools,
+# gitignored). Source scripts/env.sh to get those tools on PATH.
+# Nothing here downloads from anywhere but crates.io, npm, PyPI and Debian's apt.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/env.sh
+. "$REPO/scripts/env.sh"
+
+TRUNK_VERSION=0.21.14
+BINARYEN_VERSION=132
+
+log() { printf 'setup: %s\n' "$*"; }
+die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
+
+# "installed in 12s" / "reused" suffix helper.
+since() { echo "$((SECONDS - $1))s"; }
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+
+# apt-get update at most once per run, and only when an install needs it (no package
+# lists yet, or an install failed, e.g. on stale lists).
+APT_UPDATED=0
+apt_get() {
+    if [ -n "$SUDO" ]; then
+        "$SUDO" env DEBIAN_FRONTEND=noninteractive apt-get "$@"
+    else
+        env DEBIAN_FRONTEND=noninteractive apt-get "$@"
+    fi
+}
+apt_update() {
+    if [ "$APT_UPDATED" -eq 0 ]; then
+        log "apt-get update"
+        apt_get update -qq
+        APT_UPDATED=1
+    fi
+}
+apt_install() {
+    if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then apt_update; fi
+    if ! apt_get install -y -qq "$@"; then
+        [ "$APT_UPDATED" -eq 0 ] || die "apt-get install $* failed"
+        log "apt-get install $* failed; refreshing package lists and retrying"
+        apt_update
+        apt_get install -y -qq "$@"
+    fi
+}
+
+# The first line of `CMD --version`, or nothing if CMD is missing or fails.
+version_of() { "$@" --version 2>/dev/null | head -n1 || true; }
+
+# ---------------------------------------------------------------------------------------
+setup_wasm() {
+    if rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+        log "wasm32-unknown-unknown target: reused ($(rustc --version))"
+    else
+        local t=$SECONDS
+        rustup target add wasm32-unknown-unknown
+        log "wasm32-unknown-unknown target: installed in $(since "$t") ($(rustc --version))"
+    fi
+}
+
+setup_trunk() {
+    local cand v
+    for cand in "$TOOLS/bin/trunk" "$(command -v trunk || true)"; do
+        if [ -z "$cand" ] || [ ! -x "$cand" ]; then continue; fi
+        v="$(version_of "$cand")"
+        if [ "$v" = "trunk $TRUNK_VERSION" ]; then
+            log "trunk $TRUNK_VERSION: reused ($cand)"
+            return
+        fi
+    done
+    local t=$SECONDS
+    # A debug build runs as fast as a release one here and installs in ~2 min instead of ~6.
+    CARGO_PROFILE_DEV_DEBUG=0 cargo install --locked --debug --force \
+        "trunk@$TRUNK_VERSION" --root "$TOOLS"
+    v="$(version_of "$TOOLS/bin/trunk")"
+    [ "$v" = "trunk $TRUNK_VERSION" ] || die "installed trunk reports '$v'"
+    log "trunk $TRUNK_VERSION: installed in $(since "$t") ($TOOLS/bin/trunk)"
+}
+
+# The version of the `wasm-bindgen` package in Cargo.lock (empty if there is none).
+lock_wasm_bindgen_version() {
+    [ -f "$REPO/Cargo.lock" ] || return 0
+    awk '
+        /^\[\[package\]\]/ { in_wb = 0; next }
+        /^name = "wasm-bindgen"$/ { in_wb = 1; next }
+        in_wb && /^version = / { gsub(/"/, "", $3); print $3; exit }
+    ' "$REPO/Cargo.lock"
+}
+
+setup_wasm_bindgen() {
+    local want cand v
+    want="$(lock_wasm_bindgen_version)"
+    if [ -z "$want" ]; then
+        log "wasm-bindgen-cli: skipped (Cargo.lock has no wasm-bindgen package yet)"
+        return
+    fi
+    for cand in "$TOOLS/bin/wasm-bindgen" "$(command -v wasm-bindgen || true)"; do
+        if [ -z "$cand" ] || [ ! -x "$cand" ]; then continue; fi
+        v="$(version_of "$cand")"
+        if [ "$v" = "wasm-bindgen $want" ]; then
+            log "wasm-bindgen-cli $want: reused ($cand)"
+            return
+        fi
+    done
+    local t=$SECONDS
+    # No --locked: its own lock pins a webpki-roots version the registry mirror lacks.
+    CARGO_PROFILE_DEV_DEBUG=0 cargo install --debug --force \
+        "wasm-bindgen-cli@$want" --root "$TOOLS"
+    v="$(version_of "$TOOLS/bin/wasm-bindgen")"
+    [ "$v" = "wasm-bindgen $want" ] || die "installed wasm-bindgen reports '$v', Cargo.lock wants $want"
+    log "wasm-bindgen-cli $want: installed in $(since "$t") ($TOOLS/bin/wasm-bindgen)"
+}
+
+wasm_opt_ok() { version_of "$1" | grep -Eq "version ${BINARYEN_VERSION}([^0-9]|$)"; }
+
+setup_wasm_opt() {
+    local bin="$TOOLS/node/node_modules/.bin/wasm-opt"
+    if [ -x "$bin" ] && wasm_opt_ok "$bin"; then
+        log "wasm-opt (npm binaryen@$BINARYEN_VERSION): reused ($(version_of "$bin"))"
+        return
+    fi
+    # Deliberately not reusing a wasm-opt found elsewhere on PATH: Debian's is 108 and broken.
+    local t=$SECONDS
+    mkdir -p "$TOOLS/node"
+    npm install --prefix "$TOOLS/node" --no-audit --no-fund --loglevel=error \
+        "binaryen@$BINARYEN_VERSION"
+    wasm_opt_ok "$bin" || die "npm binaryen's wasm-opt reports '$(version_of "$bin")', want $BINARYEN_VERSION"
+    log "wasm-opt (npm binaryen@$BINARYEN_VERSION): installed in $(since "$t") ($(version_of "$bin"))"
+}
+
+setup_chromium() {
+    if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then
+        log "chromium: reused ($(version_of /usr/bin/chromium); $(version_of /usr/bin/chromedriver))"
+        return
+    fi
+    local t=$SECONDS
+    apt_install chromium chromium-driver
+    log "chromium: installed in $(since "$t") ($(version_of /usr/bin/chromium); $(version_of /usr/bin/chromedriver))"
+}
+
+ensure_venv() {
+    if [ ! -x "$TOOLS/venv/bin/python" ]; then
+        python3 -m venv "$TOOLS/venv"
+        "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    fi
+}
+py_version() { "$TOOLS/venv/bin/python" -c "import $1; print($1.__version__)" 2>/dev/null; }
+
+setup_moto() {
+    if [ -x "$TOOLS/venv/bin/moto_server" ] && py_version moto >/dev/null; then
+        log "moto[server] $(py_version moto): reused ($TOOLS/venv/bin/moto_server)"
+        return
+    fi
+    local t=$SECONDS
+    ensure_venv
+    "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check "moto[server]"
+    log "moto[server] $(py_version moto): installed in $(since "$t") ($TOOLS/venv/bin/moto_server)"
+}
+
+setup_boto3() {
+    if [ -x "$TOOLS/venv/bin/python" ] && py_version boto3 >/dev/null; then
+        log "boto3 $(py_version boto3): reused ($TOOLS/venv)"
+        return
+    fi
+    local t=$SECONDS
+    ensure_venv
+    "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check boto3
+    log "boto3 $(py_version boto3): installed in $(since "$t") ($TOOLS/venv)"
+}
+
+setup_wrk() {
+    if command -v oha >/dev/null 2>&1; then
+        log "oha: reused ($(command -v oha); $(version_of oha))"
+        return
+    fi
+    # `wrk -v` prints its version (and usage) and exits 1.
+    if command -v wrk >/dev/null 2>&1; then
+        log "wrk: reused ($(command -v wrk); $({ wrk -v || true; } 2>&1 | head -n1))"
+        return
+    fi
+    local t=$SECONDS
+    apt_install wrk
+    log "wrk: installed in $(since "$t") ($({ wrk -v || true; } 2>&1 | head -n1))"
+}
+
+setup_shellcheck() {
+    if command -v shellcheck >/dev/null 2>&1; then
+        log "shellcheck: reused ($(shellcheck --version | sed -n 's/^version: //p'))"
+        return
+    fi
+    local t=$SECONDS
+    apt_install shellcheck
+    log "shellcheck: installed in $(since "$t") ($(shellcheck --version | sed -n 's/^version: //p'))"
+}
+
+# ---------------------------------------------------------------------------------------
+usage() {
+    sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}" >&2
+    exit 2
+}
+
+[ "$#" -gt 0 ] || usage
+
+# Expand groups first, so `all frontend` does not install things twice.
+declare -a todo=()
+for arg in "$@"; do
+    case "$arg" in
+        all) todo+=(wasm trunk wasm-bindgen wasm-opt chromium moto boto3 wrk) ;;
+        frontend) todo+=(wasm trunk wasm-bindgen wasm-opt) ;;
+        oha | load) todo+=(wrk) ;;
+        wasm | trunk | wasm-bindgen | wasm-opt | chromium | moto | boto3 | wrk | shellcheck) todo+=("$arg") ;;
+        -h | --help | help) usage ;;
+        *) printf 'setup: unknown component %q\n' "$arg" >&2; usage ;;
+    esac
+done
+
+mkdir -p "$TOOLS"
+# Serialise concurrent setups (e.g. test.sh and run.sh at once) sharing one $TOOLS.
+if command -v flock >/dev/null 2>&1; then
+    exec 9>"$TOOLS/.setup.lock"
+    flock 9
+fi
+
+declare -A done_=()
+for c in "${todo[@]}"; do
+    [ -z "${done_[$c]:-}" ] || continue
+    done_[$c]=1
+    "setup_${c//-/_}"
+done
