@@ -1,0 +1,319 @@
+//! [`Arn`]: a Bedrock ARN that can stand in an `inference.txt` binding.
+//!
+//! The accepted shape follows AWS's published pattern for profile ARNs,
+//! `arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:REGION:ACCOUNT:TYPE/ID`, extended to the two
+//! other resource types Converse accepts: `foundation-model` (empty account) and
+//! `provisioned-model`. It is checked by hand rather than with `regex`, which would cost the
+//! browser bundle real kilobytes for one fixed pattern.
+
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use crate::model_id::ModelId;
+use crate::region::Region;
+
+/// The partitions whose ARNs Bedrock accepts.
+pub const PARTITIONS: [&str; 5] = ["aws", "aws-us-gov", "aws-cn", "aws-iso", "aws-iso-b"];
+
+/// The kind of Bedrock resource an ARN names, with its resource id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(tag = "type", content = "id", rename_all = "kebab-case")]
+pub enum ArnResource {
+    /// `inference-profile/{geo}.{model}`: a system-defined (cross-region) profile.
+    InferenceProfile(ModelId),
+    /// `application-inference-profile/{id}`: a profile created in an account; its model is
+    /// not in the ARN and must be read from the profile's `models[]`.
+    ApplicationInferenceProfile(String),
+    /// `foundation-model/{model}`: a foundation model, called on demand.
+    FoundationModel(ModelId),
+    /// `provisioned-model/{id}`: provisioned throughput.
+    ProvisionedModel(String),
+}
+
+impl ArnResource {
+    /// The resource type as written in the ARN.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ArnResource::InferenceProfile(_) => "inference-profile",
+            ArnResource::ApplicationInferenceProfile(_) => "application-inference-profile",
+            ArnResource::FoundationModel(_) => "foundation-model",
+            ArnResource::ProvisionedModel(_) => "provisioned-model",
+        }
+    }
+
+    /// The resource id as written after the `/`.
+    pub fn id(&self) -> &str {
+        match self {
+            ArnResource::InferenceProfile(id) | ArnResource::FoundationModel(id) => id.as_str(),
+            ArnResource::ApplicationInferenceProfile(id) | ArnResource::ProvisionedModel(id) => id,
+        }
+    }
+}
+
+/// A valid Bedrock ARN, with its parts parsed out.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+pub struct Arn {
+    partition: String,
+    region: Region,
+    /// Empty for foundation models, twelve digits otherwise.
+    account: String,
+    resource: ArnResource,
+}
+
+/// Why a text is not a valid Bedrock ARN, with the byte range of the offending field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArnError {
+    /// A sentence that quotes the bad text.
+    pub message: String,
+    /// The offending bytes within the ARN text.
+    pub span: Range<usize>,
+    /// What to write instead, where that is known.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for ArnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ArnError {}
+
+/// The `[a-zA-Z0-9-:.]+` resource-id alphabet of AWS's pattern.
+fn is_resource_id(id: &str) -> bool {
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b':' | b'.'))
+}
+
+impl Arn {
+    /// The partition (`aws`, `aws-us-gov`, …).
+    pub fn partition(&self) -> &str {
+        &self.partition
+    }
+
+    /// The region the resource lives in; a profile ARN must be called from this region.
+    pub fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The account id: twelve digits, or empty for a foundation model.
+    pub fn account(&self) -> &str {
+        &self.account
+    }
+
+    /// The resource type and id.
+    pub fn resource(&self) -> &ArnResource {
+        &self.resource
+    }
+
+    /// The foundation model the ARN names, where the ARN itself says so (system profiles and
+    /// foundation models; application profiles and provisioned models do not).
+    pub fn model(&self) -> Option<&str> {
+        match &self.resource {
+            ArnResource::InferenceProfile(id) => Some(id.base()),
+            ArnResource::FoundationModel(id) => Some(id.as_str()),
+            _ => None,
+        }
+    }
+}
+
+impl FromStr for Arn {
+    type Err = ArnError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let fail = |message: String, span: Range<usize>, help: Option<String>| ArnError { message, span, help };
+        // The resource id may itself contain `:` (`us.amazon.nova-pro-v1:0`), so split into
+        // at most six fields and let the last keep the rest.
+        let fields: Vec<&str> = text.splitn(6, ':').collect();
+        let mut starts = Vec::with_capacity(6);
+        let mut offset = 0;
+        for field in &fields {
+            starts.push(offset);
+            offset += field.len() + 1;
+        }
+        let field_span = |i: usize| starts[i]..starts[i] + fields[i].len();
+        if fields.len() < 6 {
+            return Err(fail(
+                format!("ARN `{text}` has {} `:`-separated fields; a Bedrock ARN has 6", fields.len()),
+                0..text.len(),
+                Some("arn:aws:bedrock:REGION:ACCOUNT:inference-profile/PROFILE_ID".to_owned()),
+            ));
+        }
+        if fields[0] != "arn" {
+            return Err(fail(format!("`{}` should be `arn`", fields[0]), field_span(0), None));
+        }
+        if !PARTITIONS.contains(&fields[1]) {
+            return Err(fail(
+                format!("`{}` is not an AWS partition (expected one of {})", fields[1], PARTITIONS.join(", ")),
+                field_span(1),
+                None,
+            ));
+        }
+        if fields[2] != "bedrock" {
+            return Err(fail(format!("ARN service is `{}`, not `bedrock`", fields[2]), field_span(2), None));
+        }
+        let region: Region = fields[3].parse().map_err(|_| {
+            fail(
+                format!("`{}` in the ARN is not a region name (expected something like `us-east-1`)", fields[3]),
+                field_span(3),
+                None,
+            )
+        })?;
+        let account = fields[4];
+        let (type_name, id) = fields[5].split_once('/').ok_or_else(|| {
+            fail(format!("ARN resource `{}` has no `/`; expected TYPE/ID", fields[5]), field_span(5), None)
+        })?;
+        let type_span = starts[5]..starts[5] + type_name.len();
+        let id_span = starts[5] + type_name.len() + 1..text.len();
+        let model_id = |id: &str| {
+            id.parse::<ModelId>().map_err(|error| {
+                let at = id_span.start;
+                fail(error.message, at + error.span.start..at + error.span.end.max(error.span.start + 1), None)
+            })
+        };
+        let resource = match type_name {
+            "inference-profile" => {
+                let profile = model_id(id)?;
+                if profile.geo_prefix().is_none() && !is_resource_id(id) {
+                    return Err(fail(format!("`{id}` is not an inference profile id"), id_span, None));
+                }
+                ArnResource::InferenceProfile(profile)
+            }
+            "foundation-model" => ArnResource::FoundationModel(model_id(id)?),
+            "application-inference-profile" | "provisioned-model" => {
+                if !is_resource_id(id) {
+                    return Err(fail(
+                        format!("`{id}` is not a valid {type_name} id (letters, digits, `-`, `:` and `.` only)"),
+                        id_span,
+                        None,
+                    ));
+                }
+                if type_name == "provisioned-model" {
+                    ArnResource::ProvisionedModel(id.to_owned())
+                } else {
+                    ArnResource::ApplicationInferenceProfile(id.to_owned())
+                }
+            }
+            other => {
+                return Err(fail(
+                    format!(
+                        "`{other}` is not a Bedrock resource type that can be invoked (expected inference-profile, \
+                         application-inference-profile, foundation-model or provisioned-model)"
+                    ),
+                    type_span,
+                    None,
+                ));
+            }
+        };
+        let digits = account.len();
+        let account_ok = account.bytes().all(|b| b.is_ascii_digit());
+        match &resource {
+            ArnResource::FoundationModel(_) if !account.is_empty() => {
+                return Err(fail(
+                    format!("a foundation-model ARN has an empty account field, not `{account}`"),
+                    field_span(4),
+                    Some(format!("arn:{}:bedrock:{}::{}", fields[1], fields[3], fields[5])),
+                ));
+            }
+            ArnResource::FoundationModel(_) => {}
+            _ if digits != 12 || !account_ok => {
+                let what = if account_ok { format!("has {digits} digits") } else { "is not all digits".to_owned() };
+                return Err(fail(
+                    format!("account `{account}` {what}; an AWS account id has exactly 12 digits"),
+                    field_span(4),
+                    None,
+                ));
+            }
+            _ => {}
+        }
+        Ok(Arn { partition: fields[1].to_owned(), region, account: account.to_owned(), resource })
+    }
+}
+
+impl fmt::Display for Arn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "arn:{}:bedrock:{}:{}:{}/{}",
+            self.partition,
+            self.region,
+            self.account,
+            self.resource.type_name(),
+            self.resource.id()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Arn, ArnError> {
+        text.parse()
+    }
+
+    #[test]
+    fn a_system_profile_arn_is_parsed_into_its_parts() {
+        let arn =
+            parse("arn:aws:bedrock:us-east-2:521369004927:inference-profile/us.amazon.nova-pro-v1:0").expect("valid");
+        assert_eq!(arn.partition(), "aws");
+        assert_eq!(arn.region().as_str(), "us-east-2");
+        assert_eq!(arn.account(), "521369004927");
+        assert_eq!(arn.model(), Some("amazon.nova-pro-v1:0"));
+        assert_eq!(arn.to_string(), "arn:aws:bedrock:us-east-2:521369004927:inference-profile/us.amazon.nova-pro-v1:0");
+    }
+
+    #[test]
+    fn application_foundation_and_provisioned_arns_are_accepted() {
+        let app =
+            parse("arn:aws:bedrock:us-west-2:123456789012:application-inference-profile/a1b2c3d4e5f6").expect("app");
+        assert_eq!(app.resource(), &ArnResource::ApplicationInferenceProfile("a1b2c3d4e5f6".into()));
+        assert_eq!(app.model(), None);
+        let fm =
+            parse("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0").expect("fm");
+        assert_eq!(fm.account(), "");
+        parse("arn:aws-us-gov:bedrock:us-gov-west-1:123456789012:provisioned-model/abc123def456").expect("pt");
+    }
+
+    #[test]
+    fn an_account_with_eleven_digits_is_rejected() {
+        let text = "arn:aws:bedrock:us-east-2:52136900492:inference-profile/us.amazon.nova-pro-v1:0";
+        let error = parse(text).expect_err("11 digits");
+        assert!(error.message.contains("11 digits"), "{}", error.message);
+        assert_eq!(&text[error.span.clone()], "52136900492");
+    }
+
+    #[test]
+    fn an_account_with_thirteen_digits_is_rejected() {
+        let error = parse("arn:aws:bedrock:us-east-2:5213690049271:inference-profile/us.amazon.nova-pro-v1:0")
+            .expect_err("13 digits");
+        assert!(error.message.contains("13 digits"), "{}", error.message);
+    }
+
+    #[test]
+    fn an_arn_with_too_few_fields_is_rejected() {
+        let error = parse("arn:aws:bedrock:us-east-2:inference-profile/x").expect_err("5 fields");
+        assert!(error.message.contains("5 `:`-separated fields"), "{}", error.message);
+    }
+
+    #[test]
+    fn an_unknown_resource_type_is_rejected_and_located() {
+        let text = "arn:aws:bedrock:us-east-1:123456789012:custom-model/x";
+        let error = parse(text).expect_err("custom-model");
+        assert_eq!(&text[error.span.clone()], "custom-model");
+    }
+
+    #[test]
+    fn a_foundation_model_arn_with_an_account_is_rejected_with_the_fix() {
+        let error =
+            parse("arn:aws:bedrock:us-east-1:123456789012:foundation-model/amazon.nova-pro-v1:0").expect_err("account");
+        assert_eq!(error.help.as_deref(), Some("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0"));
+    }
+
+    #[test]
+    fn wrong_partition_service_and_region_are_rejected() {
+        assert!(parse("arn:azure:bedrock:us-east-1:123456789012:inference-profile/us.a.b").is_err());
+        assert!(parse("arn:aws:s3:us-east-1:123456789012:inference-profile/us.a.b").is_err());
+        assert!(parse("arn:aws:bedrock:useast1:123456789012:inference-profile/us.a.b").is_err());
+    }
+}

@@ -1,0 +1,36 @@
+//! The `inference.txt` document model, its validation, the Bedrock model catalog and the
+//! REST API types, shared by the server and the browser.
+//!
+//! This crate does no I/O and depends only on pure-Rust crates, so it compiles to
+//! `wasm32-unknown-unknown` and the browser runs exactly the validation the server runs.
+//!
+//! Layers, from the bytes up (after toml_edit):
+//! - [`document`]: a lossless parse of the file into lines that keep their exact bytes;
+//! - [`model_id`], [`region`], [`geo`], [`arn`], [`profile_ref`]: typed values that exist only
+//!   when valid (parse, don't validate);
+//! - [`validate`]: the diagnostics for a document against a [`catalog::Catalog`].
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod arn;
+pub mod catalog;
+pub mod diagnostic;
+pub mod diff;
+pub mod document;
+pub mod geo;
+pub mod model_id;
+pub mod profile_ref;
+pub mod region;
+pub mod suggest;
+pub mod validate;
+pub mod version;
+
+pub use arn::{Arn, ArnResource};
+pub use catalog::Catalog;
+pub use diagnostic::{Diagnostic, Severity};
+pub use document::Document;
+pub use geo::GeoPrefix;
+pub use model_id::ModelId;
+pub use profile_ref::ProfileRef;
+pub use region::Region;
+pub use version::Version;

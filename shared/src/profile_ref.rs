@@ -1,0 +1,188 @@
+//! [`ProfileRef`]: what a binding's value tells TPipe to call instead of the bare model id.
+
+use std::fmt;
+use std::ops::Range;
+use std::str::FromStr;
+
+use crate::arn::{Arn, ArnResource};
+use crate::model_id::ModelId;
+
+/// The value side of a binding: what to call for the key's model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "kebab-case")]
+pub enum ProfileRef {
+    /// An empty value: call the model id directly (on demand).
+    Direct,
+    /// A system (cross-region) profile id such as `us.amazon.nova-pro-v1:0`.
+    SystemProfile(ModelId),
+    /// Another model id, used as an alias for the key.
+    ModelAlias(ModelId),
+    /// An ARN: a profile, foundation model or provisioned model.
+    Arn(Arn),
+}
+
+/// The badge the UI shows for a binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProfileKind {
+    /// Called directly.
+    Direct,
+    /// A system profile, by id or ARN.
+    SystemProfile,
+    /// An application inference profile ARN.
+    ApplicationProfile,
+    /// A foundation-model or provisioned-model ARN.
+    Arn,
+    /// Another model id.
+    ModelAlias,
+}
+
+/// Which kind of value failed to parse; it is the diagnostic's stable code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileRefErrorKind {
+    /// The value starts with `arn:` but is not a valid Bedrock ARN.
+    MalformedArn,
+    /// The value is neither an ARN, a profile id nor a model id.
+    MalformedProfileId,
+}
+
+/// Why a binding value is not a valid [`ProfileRef`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProfileRefError {
+    /// Which kind of value it looked like.
+    pub kind: ProfileRefErrorKind,
+    /// A sentence that quotes the bad text.
+    pub message: String,
+    /// The offending bytes within the value.
+    pub span: Range<usize>,
+    /// What to write instead, where known.
+    pub help: Option<String>,
+}
+
+impl fmt::Display for ProfileRefError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ProfileRefError {}
+
+impl ProfileRef {
+    /// The UI badge for this value.
+    pub fn kind(&self) -> ProfileKind {
+        match self {
+            ProfileRef::Direct => ProfileKind::Direct,
+            ProfileRef::SystemProfile(_) => ProfileKind::SystemProfile,
+            ProfileRef::ModelAlias(_) => ProfileKind::ModelAlias,
+            ProfileRef::Arn(arn) => match arn.resource() {
+                ArnResource::InferenceProfile(_) => ProfileKind::SystemProfile,
+                ArnResource::ApplicationInferenceProfile(_) => ProfileKind::ApplicationProfile,
+                ArnResource::FoundationModel(_) | ArnResource::ProvisionedModel(_) => ProfileKind::Arn,
+            },
+        }
+    }
+
+    /// The foundation model this value calls, where the value itself says so.
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            ProfileRef::Direct => None,
+            ProfileRef::SystemProfile(id) => Some(id.base()),
+            ProfileRef::ModelAlias(id) => Some(id.as_str()),
+            ProfileRef::Arn(arn) => arn.model(),
+        }
+    }
+
+    /// Checks a value without keeping it; the validator uses this on every line.
+    pub fn check(text: &str) -> Result<(), ProfileRefError> {
+        text.parse::<ProfileRef>().map(drop)
+    }
+}
+
+impl FromStr for ProfileRef {
+    type Err = ProfileRefError;
+
+    /// Parses a trimmed binding value. An empty text is [`ProfileRef::Direct`].
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if text.is_empty() {
+            return Ok(ProfileRef::Direct);
+        }
+        if text.starts_with("arn:") {
+            return text.parse::<Arn>().map(ProfileRef::Arn).map_err(|error| ProfileRefError {
+                kind: ProfileRefErrorKind::MalformedArn,
+                message: error.message,
+                span: error.span,
+                help: error.help,
+            });
+        }
+        match text.parse::<ModelId>() {
+            Ok(id) if id.geo_prefix().is_some() => Ok(ProfileRef::SystemProfile(id)),
+            Ok(id) => Ok(ProfileRef::ModelAlias(id)),
+            Err(error) => Err(ProfileRefError {
+                kind: ProfileRefErrorKind::MalformedProfileId,
+                message: format!(
+                    "`{text}` is not a profile id, model id or ARN: {}",
+                    error.message.trim_start_matches(&format!("model id `{text}` "))
+                ),
+                span: error.span,
+                help: None,
+            }),
+        }
+    }
+}
+
+impl fmt::Display for ProfileRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ProfileRef::Direct => Ok(()),
+            ProfileRef::SystemProfile(id) | ProfileRef::ModelAlias(id) => f.write_str(id.as_str()),
+            ProfileRef::Arn(arn) => arn.fmt(f),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ProfileRef, ProfileRefError> {
+        text.parse()
+    }
+
+    #[test]
+    fn an_empty_value_means_direct() {
+        assert_eq!(parse(""), Ok(ProfileRef::Direct));
+        assert_eq!(ProfileRef::Direct.to_string(), "");
+    }
+
+    #[test]
+    fn geo_prefixed_ids_are_system_profiles_and_name_their_model() {
+        let profile = parse("global.anthropic.claude-sonnet-4-5-20250929-v1:0").expect("valid");
+        assert_eq!(profile.kind(), ProfileKind::SystemProfile);
+        assert_eq!(profile.model(), Some("anthropic.claude-sonnet-4-5-20250929-v1:0"));
+    }
+
+    #[test]
+    fn a_plain_model_id_is_an_alias() {
+        assert_eq!(parse("amazon.nova-lite-v1:0").map(|p| p.kind()), Ok(ProfileKind::ModelAlias));
+    }
+
+    #[test]
+    fn application_profile_arns_get_their_own_badge() {
+        let profile =
+            parse("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abcdef012345").expect("valid");
+        assert_eq!(profile.kind(), ProfileKind::ApplicationProfile);
+    }
+
+    #[test]
+    fn a_broken_arn_is_a_malformed_arn_not_a_malformed_id() {
+        let error = parse("arn:aws:bedrock:us-east-1:1234:inference-profile/us.amazon.nova-pro-v1:0").expect_err("bad");
+        assert_eq!(error.kind, ProfileRefErrorKind::MalformedArn);
+    }
+
+    #[test]
+    fn a_word_without_a_provider_is_a_malformed_profile_id() {
+        let error = parse("nova-pro").expect_err("bad");
+        assert_eq!(error.kind, ProfileRefErrorKind::MalformedProfileId);
+        assert!(error.message.contains("`nova-pro`"), "{}", error.message);
+    }
+}
