@@ -1,0 +1,175 @@
+//! `bind`, `unbind` and `init`: the commands that write the file.
+
+use std::io::Write;
+
+use bedrock_binder_shared::diagnostic::{Code, Diagnostic};
+use bedrock_binder_shared::document::EditOutcome;
+use bedrock_binder_shared::profile_ref::ProfileRefErrorKind;
+use bedrock_binder_shared::validate::validate;
+use bedrock_binder_shared::{ModelId, ProfileRef};
+use serde::Serialize;
+
+use super::{CliError, Session};
+
+#[derive(Serialize)]
+struct Bound<'a> {
+    model: &'a str,
+    profile: String,
+    kind: bedrock_binder_shared::profile_ref::ProfileKind,
+    outcome: &'static str,
+    line: usize,
+}
+
+#[derive(Serialize)]
+struct Unbound<'a> {
+    model: &'a str,
+    lines_removed: usize,
+}
+
+#[derive(Serialize)]
+struct Initialised {
+    file: String,
+    models: usize,
+}
+
+/// A command-line argument rejected with the same diagnostic the file would get.
+fn rejected(
+    code: Code,
+    argument: &str,
+    span: std::ops::Range<usize>,
+    message: String,
+    help: Option<String>,
+) -> CliError {
+    let end = span.end.max(span.start + 1).min(argument.len().max(1));
+    let start = span.start.min(end);
+    let mut diagnostic =
+        Diagnostic::new(code, 1, argument, start.min(argument.len()), end.min(argument.len()), message);
+    diagnostic.help = help;
+    CliError::Rejected { snippet: Some(diagnostic.snippet(argument, "")), message: diagnostic.message }
+}
+
+impl Session<'_> {
+    pub(super) fn bind(
+        &self,
+        model: &str,
+        profile: Option<&str>,
+        force: bool,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<u8, CliError> {
+        let model_id: ModelId = model.parse().map_err(|error: bedrock_binder_shared::model_id::ModelIdError| {
+            rejected(Code::MalformedModelId, model, error.span, error.message, None)
+        })?;
+        let profile_text = profile.unwrap_or_default().trim();
+        let profile_ref: ProfileRef =
+            profile_text.parse().map_err(|error: bedrock_binder_shared::profile_ref::ProfileRefError| {
+                let code = match error.kind {
+                    ProfileRefErrorKind::MalformedArn => Code::MalformedArn,
+                    ProfileRefErrorKind::MalformedProfileId => Code::MalformedProfileId,
+                };
+                rejected(code, profile_text, error.span, error.message, error.help)
+            })?;
+        if !force && !self.catalog.contains(model_id.as_str()) {
+            return Err(CliError::UnknownModel {
+                model: model_id.to_string(),
+                suggestion: self.catalog.did_you_mean(model_id.as_str()).map(str::to_owned),
+            });
+        }
+        let (snapshot, mut document) = self.load(err)?;
+        let outcome = document.bind(&model_id, &profile_ref);
+        let (line, outcome_name) = match outcome {
+            EditOutcome::Rebound { line } => (line, "rebound"),
+            EditOutcome::Appended { line } => (line, "appended"),
+            EditOutcome::Unchanged { line } => (line, "unchanged"),
+        };
+        if !matches!(outcome, EditOutcome::Unchanged { .. }) {
+            self.store.save(&snapshot.version, document.as_str())?;
+        }
+        // The edit is done; what is still questionable about this line is worth a warning.
+        for diagnostic in validate(&document, self.catalog).iter().filter(|d| d.line == line) {
+            let text = document.line(line).map(|l| l.content).unwrap_or_default();
+            write!(err, "{}", diagnostic.render(text))?;
+        }
+        let shown = if profile_ref == ProfileRef::Direct { "direct".to_owned() } else { profile_ref.to_string() };
+        if self.json {
+            let kind = profile_ref.kind();
+            self.print_json(
+                out,
+                &Bound { model: model_id.as_str(), profile: shown, kind, outcome: outcome_name, line },
+            )?;
+        } else {
+            writeln!(out, "✓ Bound {model_id} to {shown}")?;
+        }
+        Ok(0)
+    }
+
+    pub(super) fn unbind(&self, model: &str, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, CliError> {
+        let model = model.trim();
+        let (snapshot, mut document) = self.load(err)?;
+        let removed = document.unbind(model);
+        if removed > 0 {
+            self.store.save(&snapshot.version, document.as_str())?;
+        }
+        if self.json {
+            self.print_json(out, &Unbound { model, lines_removed: removed })?;
+        } else if removed == 0 {
+            writeln!(out, "{model} was not bound; nothing changed")?;
+        } else {
+            let lines = if removed == 1 { "line" } else { "lines" };
+            writeln!(out, "✓ Unbound {model} ({removed} {lines} removed)")?;
+        }
+        Ok(0)
+    }
+
+    pub(super) fn init(&self, force: bool, out: &mut dyn Write) -> Result<u8, CliError> {
+        let snapshot = self.store.load()?;
+        if snapshot.existed && !force {
+            return Err(CliError::FileExists(self.store.path().to_owned()));
+        }
+        let text = default_file_text(self.catalog);
+        self.store.save(&snapshot.version, &text)?;
+        let models = self.catalog.models().len();
+        let file = self.store.path().display().to_string();
+        if self.json {
+            self.print_json(out, &Initialised { file, models })?;
+        } else {
+            writeln!(out, "✓ Wrote {models} models to {file}")?;
+        }
+        Ok(0)
+    }
+}
+
+/// The file `init` writes: every catalog model, grouped by provider under `#` headers, each
+/// bound directly, with the system profiles named in a comment where the model has no
+/// on-demand region.
+pub(super) fn default_file_text(catalog: &bedrock_binder_shared::Catalog) -> String {
+    let mut models: Vec<_> = catalog.models().iter().collect();
+    models.sort_by(|a, b| a.provider.cmp(&b.provider).then_with(|| a.id.cmp(&b.id)));
+    let mut text = String::from(
+        "# Amazon Bedrock inference bindings, read by TPipe-Bedrock and bedrock-binder.\n\
+         # One line per model: MODEL=PROFILE. An empty value calls the model directly (on demand).\n\
+         # PROFILE is a system profile id (us.…, eu.…, global.…) or an inference profile ARN.\n\
+         # Profiles depend on the region you call from: check with `bedrock-binder validate`.\n",
+    );
+    let mut provider = "";
+    for model in models {
+        if model.provider != provider {
+            provider = &model.provider;
+            text.push_str(&format!("\n# {provider}\n"));
+        }
+        if model.requires_profile == Some(true) {
+            let profiles: Vec<&str> = model.system_profiles.iter().map(|p| p.id.as_str()).collect();
+            if profiles.is_empty() {
+                text.push_str(&format!("# {} has no on-demand region: bind an inference profile ARN\n", model.id));
+            } else {
+                text.push_str(&format!(
+                    "# {} has no on-demand region: bind a profile, e.g. {}\n",
+                    model.id,
+                    profiles.join(", ")
+                ));
+            }
+        }
+        text.push_str(&format!("{}=\n", model.id));
+    }
+    text
+}

@@ -1,0 +1,60 @@
+//! [`CliError`]: everything that stops a command, as one plain sentence.
+
+use std::path::PathBuf;
+
+use crate::store::StoreError;
+
+/// Why a command failed. `main` prints it to stderr as one sentence (plus a snippet where
+/// there is one) and exits non-zero.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The binding file could not be read or written, or changed underneath us.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Writing to the terminal failed (a closed pipe, for instance).
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+    /// `$HOME` is not set, so there is no default file.
+    #[error("cannot find the home directory for the default file; pass --file PATH or set BEDROCK_INFERENCE_FILE")]
+    NoHome,
+    /// No subcommand and stdin is not a terminal.
+    #[error("no command given; run `bedrock-binder --help` to see the commands (the menu starts only on a terminal)")]
+    NoCommand,
+    /// A model id or profile on the command line is malformed; `snippet` shows where.
+    #[error("{message}")]
+    Rejected {
+        /// The sentence.
+        message: String,
+        /// A rustc-like snippet of the argument, with carets.
+        snippet: Option<String>,
+    },
+    /// The model is not in the catalog and `--force` was not given.
+    #[error("`{model}` is not in the model catalog{}; pass --force to bind it anyway", .suggestion.as_ref().map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default())]
+    UnknownModel {
+        /// The model given.
+        model: String,
+        /// The nearest known id.
+        suggestion: Option<String>,
+    },
+    /// The region is not one the catalog knows.
+    #[error("the catalog has no models in `{region}`; known regions: {known}")]
+    UnknownRegion {
+        /// The region given.
+        region: String,
+        /// Comma-separated known regions.
+        known: String,
+    },
+    /// `init` would overwrite a file.
+    #[error("{} already exists; pass --force to overwrite it", .0.display())]
+    FileExists(PathBuf),
+}
+
+impl CliError {
+    /// The rustc-like snippet to print under the sentence, if any.
+    pub fn snippet(&self) -> Option<&str> {
+        match self {
+            CliError::Rejected { snippet, .. } => snippet.as_deref(),
+            _ => None,
+        }
+    }
+}

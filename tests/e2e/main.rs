@@ -1,0 +1,8 @@
+//! End-to-end tests: the built `bedrock-binder` binary run on temporary files.
+//!
+//! One test binary for the whole suite (see matklad, "Delete Cargo Integration Tests"), with
+//! the shared set-up in `helpers`.
+
+mod cli;
+mod golden;
+mod helpers;
