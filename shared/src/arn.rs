@@ -117,24 +117,53 @@ impl Arn {
     }
 }
 
-impl FromStr for Arn {
-    type Err = ArnError;
+/// The fields of a checked ARN, borrowed from its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArnParts<'a> {
+    /// The partition.
+    pub partition: &'a str,
+    /// The region.
+    pub region: &'a str,
+    /// The account (empty for a foundation model).
+    pub account: &'a str,
+    /// The resource type (`inference-profile`, …).
+    pub resource_type: &'a str,
+    /// The resource id after the `/`.
+    pub resource_id: &'a str,
+}
 
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
+impl<'a> ArnParts<'a> {
+    /// The foundation model the ARN names, where the ARN itself says so.
+    pub fn model(&self) -> Option<&'a str> {
+        match self.resource_type {
+            "inference-profile" => Some(ModelId::base_of(self.resource_id)),
+            "foundation-model" => Some(self.resource_id),
+            _ => None,
+        }
+    }
+}
+
+impl Arn {
+    /// Checks `text` and returns its fields without allocating; [`Arn::from_str`] is this
+    /// plus the copies.
+    pub fn check(text: &str) -> Result<ArnParts<'_>, ArnError> {
         let fail = |message: String, span: Range<usize>, help: Option<String>| ArnError { message, span, help };
         // The resource id may itself contain `:` (`us.amazon.nova-pro-v1:0`), so split into
         // at most six fields and let the last keep the rest.
-        let fields: Vec<&str> = text.splitn(6, ':').collect();
-        let mut starts = Vec::with_capacity(6);
+        let mut fields = [""; 6];
+        let mut starts = [0usize; 6];
+        let mut count = 0;
         let mut offset = 0;
-        for field in &fields {
-            starts.push(offset);
+        for field in text.splitn(6, ':') {
+            fields[count] = field;
+            starts[count] = offset;
             offset += field.len() + 1;
+            count += 1;
         }
         let field_span = |i: usize| starts[i]..starts[i] + fields[i].len();
-        if fields.len() < 6 {
+        if count < 6 {
             return Err(fail(
-                format!("ARN `{text}` has {} `:`-separated fields; a Bedrock ARN has 6", fields.len()),
+                format!("ARN `{text}` has {count} `:`-separated fields; a Bedrock ARN has 6"),
                 0..text.len(),
                 Some("arn:aws:bedrock:REGION:ACCOUNT:inference-profile/PROFILE_ID".to_owned()),
             ));
@@ -152,34 +181,31 @@ impl FromStr for Arn {
         if fields[2] != "bedrock" {
             return Err(fail(format!("ARN service is `{}`, not `bedrock`", fields[2]), field_span(2), None));
         }
-        let region: Region = fields[3].parse().map_err(|_| {
-            fail(
+        if !Region::is_valid(fields[3]) {
+            return Err(fail(
                 format!("`{}` in the ARN is not a region name (expected something like `us-east-1`)", fields[3]),
                 field_span(3),
                 None,
-            )
-        })?;
+            ));
+        }
         let account = fields[4];
-        let (type_name, id) = fields[5].split_once('/').ok_or_else(|| {
-            fail(format!("ARN resource `{}` has no `/`; expected TYPE/ID", fields[5]), field_span(5), None)
-        })?;
+        let Some((type_name, id)) = fields[5].split_once('/') else {
+            return Err(fail(
+                format!("ARN resource `{}` has no `/`; expected TYPE/ID", fields[5]),
+                field_span(5),
+                None,
+            ));
+        };
         let type_span = starts[5]..starts[5] + type_name.len();
         let id_span = starts[5] + type_name.len() + 1..text.len();
-        let model_id = |id: &str| {
-            id.parse::<ModelId>().map_err(|error| {
+        let check_model = |id: &str| {
+            ModelId::check(id).map_err(|error| {
                 let at = id_span.start;
                 fail(error.message, at + error.span.start..at + error.span.end.max(error.span.start + 1), None)
             })
         };
-        let resource = match type_name {
-            "inference-profile" => {
-                let profile = model_id(id)?;
-                if profile.geo_prefix().is_none() && !is_resource_id(id) {
-                    return Err(fail(format!("`{id}` is not an inference profile id"), id_span, None));
-                }
-                ArnResource::InferenceProfile(profile)
-            }
-            "foundation-model" => ArnResource::FoundationModel(model_id(id)?),
+        match type_name {
+            "inference-profile" | "foundation-model" => check_model(id)?,
             "application-inference-profile" | "provisioned-model" => {
                 if !is_resource_id(id) {
                     return Err(fail(
@@ -187,11 +213,6 @@ impl FromStr for Arn {
                         id_span,
                         None,
                     ));
-                }
-                if type_name == "provisioned-model" {
-                    ArnResource::ProvisionedModel(id.to_owned())
-                } else {
-                    ArnResource::ApplicationInferenceProfile(id.to_owned())
                 }
             }
             other => {
@@ -204,29 +225,49 @@ impl FromStr for Arn {
                     None,
                 ));
             }
-        };
-        let digits = account.len();
+        }
         let account_ok = account.bytes().all(|b| b.is_ascii_digit());
-        match &resource {
-            ArnResource::FoundationModel(_) if !account.is_empty() => {
+        if type_name == "foundation-model" {
+            if !account.is_empty() {
                 return Err(fail(
                     format!("a foundation-model ARN has an empty account field, not `{account}`"),
                     field_span(4),
                     Some(format!("arn:{}:bedrock:{}::{}", fields[1], fields[3], fields[5])),
                 ));
             }
-            ArnResource::FoundationModel(_) => {}
-            _ if digits != 12 || !account_ok => {
-                let what = if account_ok { format!("has {digits} digits") } else { "is not all digits".to_owned() };
-                return Err(fail(
-                    format!("account `{account}` {what}; an AWS account id has exactly 12 digits"),
-                    field_span(4),
-                    None,
-                ));
-            }
-            _ => {}
+        } else if account.len() != 12 || !account_ok {
+            let what =
+                if account_ok { format!("has {} digits", account.len()) } else { "is not all digits".to_owned() };
+            return Err(fail(
+                format!("account `{account}` {what}; an AWS account id has exactly 12 digits"),
+                field_span(4),
+                None,
+            ));
         }
-        Ok(Arn { partition: fields[1].to_owned(), region, account: account.to_owned(), resource })
+        Ok(ArnParts { partition: fields[1], region: fields[3], account, resource_type: type_name, resource_id: id })
+    }
+}
+
+impl FromStr for Arn {
+    type Err = ArnError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let parts = Arn::check(text)?;
+        // `check` has validated every part, so these conversions cannot fail.
+        let model =
+            |id: &str| ModelId::from_str(id).map_err(|e| ArnError { message: e.message, span: e.span, help: None });
+        let resource = match parts.resource_type {
+            "inference-profile" => ArnResource::InferenceProfile(model(parts.resource_id)?),
+            "foundation-model" => ArnResource::FoundationModel(model(parts.resource_id)?),
+            "application-inference-profile" => ArnResource::ApplicationInferenceProfile(parts.resource_id.to_owned()),
+            _ => ArnResource::ProvisionedModel(parts.resource_id.to_owned()),
+        };
+        let region = parts.region.parse().map_err(|e: crate::region::RegionError| ArnError {
+            message: e.to_string(),
+            span: 0..text.len(),
+            help: None,
+        })?;
+        Ok(Arn { partition: parts.partition.to_owned(), region, account: parts.account.to_owned(), resource })
     }
 }
 

@@ -7,6 +7,8 @@
 //! [`Lifecycle::Unknown`]) rather than guessing.
 
 use std::collections::{BTreeSet, HashMap};
+
+use crate::fast_hash::FastMap;
 use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
@@ -229,7 +231,7 @@ pub struct Catalog {
     /// Model ids and profile ids in one table, so that [`Catalog::get`], [`Catalog::profile`]
     /// and [`Catalog::contains`] are each a single hash lookup by `&str`: the validator calls
     /// them once per line of files with 100,000 lines.
-    index: HashMap<String, Entry>,
+    index: FastMap<String, Entry>,
     /// The `#` comment block without its `# ` prefixes.
     header: String,
 }
@@ -280,7 +282,7 @@ impl Catalog {
 
         rows.sort_by(|(_, a), (_, b)| a.id.cmp(&b.id));
         let models: Vec<CatalogModel> = rows.into_iter().map(|(_, model)| model).collect();
-        let mut index = HashMap::with_capacity(lines_of.len());
+        let mut index = FastMap::with_capacity_and_hasher(lines_of.len(), Default::default());
         for (i, model) in models.iter().enumerate() {
             index.insert(model.id.as_str().to_owned(), Entry::Model(i));
             for (j, profile) in model.system_profiles.iter().enumerate() {
@@ -288,6 +290,24 @@ impl Catalog {
             }
         }
         Ok(Catalog { models, index, header: header.join("\n") })
+    }
+
+    /// A catalog of models that were parsed already, such as the `models` of a
+    /// `GET /api/v1/catalog` answer. The browser validates against this, so it checks a file
+    /// against the very catalog the server uses, and its wasm does not carry the embedded file.
+    /// Unlike [`Catalog::parse`] it does not reject duplicates: after sorting by id, the first
+    /// definition of an id wins. The header is empty.
+    pub fn from_models(mut models: Vec<CatalogModel>) -> Catalog {
+        // Stable, so equal ids keep their input order.
+        models.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut catalog = Catalog { models, index: Default::default(), header: String::new() };
+        for (i, model) in catalog.models.iter().enumerate() {
+            catalog.index.entry(model.id.as_str().to_owned()).or_insert(Entry::Model(i));
+            for (j, profile) in model.system_profiles.iter().enumerate() {
+                catalog.index.entry(profile.id.as_str().to_owned()).or_insert(Entry::Profile(i, j));
+            }
+        }
+        catalog
     }
 
     /// The catalog compiled into the binary.
@@ -683,6 +703,31 @@ mod tests {
         assert_eq!(nova.name, "Nova Pro");
         assert_eq!(eu.source_regions, [region("eu-west-1")]);
         assert_eq!(nova.inference_types, [InferenceType::OnDemand, InferenceType::Profile]);
+    }
+
+    #[test]
+    fn a_catalog_built_from_its_models_answers_like_the_parsed_one() {
+        let embedded = Catalog::embedded();
+        let mut models = embedded.models().to_vec();
+        models.reverse();
+        let rebuilt = Catalog::from_models(models);
+        assert_eq!(rebuilt.models(), embedded.models());
+        for id in ["amazon.nova-pro-v1:0", "global.anthropic.claude-haiku-4-5-20251001-v1:0", "openai.gpt-9"] {
+            assert_eq!(rebuilt.contains(id), embedded.contains(id), "{id}");
+            assert_eq!(rebuilt.get(id), embedded.get(id), "{id}");
+            assert_eq!(rebuilt.profile(id), embedded.profile(id), "{id}");
+        }
+        assert_eq!(rebuilt.did_you_mean("us.amazon.nova-pro-v1"), embedded.did_you_mean("us.amazon.nova-pro-v1"));
+        assert_eq!(rebuilt.header(), "");
+    }
+
+    #[test]
+    fn a_catalog_built_from_models_keeps_the_first_of_two_equal_ids() {
+        let nova = model("amazon.nova-pro-v1:0").clone();
+        let mut second = nova.clone();
+        second.name = "Second".to_owned();
+        let catalog = Catalog::from_models(vec![nova, second]);
+        assert_eq!(catalog.get("amazon.nova-pro-v1:0").map(|m| m.name.as_str()), Some("Nova Pro"));
     }
 
     /// Parses `rows` after the header and returns the error, which must be on `line`.

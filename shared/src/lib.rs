@@ -17,6 +17,7 @@ pub mod catalog;
 pub mod diagnostic;
 pub mod diff;
 pub mod document;
+mod fast_hash;
 pub mod geo;
 pub mod model_id;
 pub mod profile_ref;

@@ -62,9 +62,44 @@ fn check_segment(id: &str, segment: &str, start: usize, what: &str) -> Result<()
     Ok(())
 }
 
+/// A quick yes for the common shape: `[geo.]provider.name` plus up to two `:` suffixes, all
+/// of `[a-z0-9-]`, every segment 1 to 63 bytes. A `false` means "look closer", not "invalid".
+fn has_model_id_shape(text: &str) -> bool {
+    let mut dots = 0;
+    let mut first_dot = 0;
+    let mut colons = 0;
+    let mut segment = 0;
+    for (at, &byte) in text.as_bytes().iter().enumerate() {
+        match byte {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' if segment < MAX_SEGMENT => segment += 1,
+            b'.' if colons == 0 && segment > 0 => {
+                dots += 1;
+                if dots == 1 {
+                    first_dot = at;
+                }
+                segment = 0;
+            }
+            b':' if segment > 0 && colons < 2 && dots > 0 => {
+                colons += 1;
+                segment = 0;
+            }
+            _ => return false,
+        }
+    }
+    segment > 0 && (dots == 1 || (dots == 2 && text[..first_dot].parse::<GeoPrefix>().is_ok()))
+}
+
 impl ModelId {
     /// Checks `text` without allocating; [`ModelId::from_str`] is this plus the copy.
     pub fn check(text: &str) -> Result<(), ModelIdError> {
+        // Validation runs this on every line of big files: one byte loop settles the common,
+        // valid case, and only a text it cannot accept goes through the careful walk below,
+        // which decides and explains.
+        if has_model_id_shape(text) { Ok(()) } else { ModelId::explain(text) }
+    }
+
+    /// The careful check: the authority on what a model id is, with a located error.
+    fn explain(text: &str) -> Result<(), ModelIdError> {
         if text.is_empty() {
             return Err(error("the model id is empty".to_owned(), 0..0));
         }
@@ -72,10 +107,11 @@ impl ModelId {
             Some(colon) => (&text[..colon], Some(colon)),
             None => (text, None),
         };
-        let parts: Vec<&str> = head.split('.').collect();
-        let (geo_len, provider, name) = match parts.as_slice() {
-            [provider, name] => (0, *provider, *name),
-            [geo, provider, name] => {
+        let mut dots = head.match_indices('.').map(|(at, _)| at);
+        let (geo_len, provider, name) = match (dots.next(), dots.next(), dots.next()) {
+            (Some(dot), None, _) => (0, &head[..dot], &head[dot + 1..]),
+            (Some(first), Some(second), None) => {
+                let geo = &head[..first];
                 if geo.parse::<GeoPrefix>().is_err() {
                     return Err(error(
                         format!(
@@ -85,9 +121,9 @@ impl ModelId {
                         0..geo.len(),
                     ));
                 }
-                (geo.len() + 1, *provider, *name)
+                (first + 1, &head[first + 1..second], &head[second + 1..])
             }
-            [_] => {
+            (None, _, _) => {
                 return Err(error(
                     format!(
                         "model id `{text}` has no provider: expected `provider.model`, e.g. `amazon.nova-pro-v1:0`"
@@ -117,6 +153,17 @@ impl ModelId {
         Ok(())
     }
 
+    /// The foundation model a valid id names: the id without its geo prefix. Borrowed, for
+    /// hot paths that have only checked the text.
+    pub fn base_of(text: &str) -> &str {
+        let head = text.split(':').next().unwrap_or_default();
+        let mut dots = head.match_indices('.').map(|(at, _)| at);
+        match (dots.next(), dots.next()) {
+            (Some(first), Some(_)) if text[..first].parse::<GeoPrefix>().is_ok() => &text[first + 1..],
+            _ => text,
+        }
+    }
+
     /// The id text.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -124,16 +171,13 @@ impl ModelId {
 
     /// The geo prefix, when the id is a system profile id used as a key (`us.amazon.nova-pro-v1:0`).
     pub fn geo_prefix(&self) -> Option<GeoPrefix> {
-        let head = self.0.split(':').next().unwrap_or_default();
-        if head.matches('.').count() == 2 { head.split('.').next().and_then(|geo| geo.parse().ok()) } else { None }
+        let base = ModelId::base_of(&self.0);
+        if base.len() == self.0.len() { None } else { self.0[..self.0.len() - base.len() - 1].parse().ok() }
     }
 
     /// The id without its geo prefix: the foundation model a profile id names.
     pub fn base(&self) -> &str {
-        match self.geo_prefix() {
-            Some(geo) => &self.0[geo.as_str().len() + 1..],
-            None => &self.0,
-        }
+        ModelId::base_of(&self.0)
     }
 
     /// The provider part (`anthropic` in `us.anthropic.claude-3-haiku-20240307-v1:0`).
@@ -216,6 +260,22 @@ mod tests {
         assert!(error.message.contains("lowercase"));
         let error = "amazon.nova pro".parse::<ModelId>().expect_err("space");
         assert_eq!(error.span, 11..12);
+    }
+
+    #[test]
+    fn the_quick_shape_check_never_accepts_what_the_careful_one_rejects() {
+        let pieces = ["a", "z9", "-", ".", ":", "us", "eu.", "xx.", "A", " ", "é"];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            texts = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+            for text in &texts {
+                if has_model_id_shape(text) {
+                    assert_eq!(ModelId::explain(text), Ok(()), "{text:?}");
+                }
+            }
+        }
+        assert!(has_model_id_shape(&format!("a.{}", "b".repeat(63))));
+        assert!(!has_model_id_shape(&format!("a.{}", "b".repeat(64))));
     }
 
     #[test]

@@ -92,10 +92,62 @@ impl ProfileRef {
         }
     }
 
-    /// Checks a value without keeping it; the validator uses this on every line.
-    pub fn check(text: &str) -> Result<(), ProfileRefError> {
-        text.parse::<ProfileRef>().map(drop)
+    /// Checks a value without allocating and says what it is: the validator's hot path.
+    /// [`ProfileRef::from_str`] is this plus the copies.
+    pub fn check(text: &str) -> Result<Checked<'_>, ProfileRefError> {
+        if text.is_empty() {
+            return Ok(Checked { kind: ProfileKind::Direct, model: None });
+        }
+        if text.starts_with("arn:") {
+            let parts = Arn::check(text).map_err(malformed_arn)?;
+            let kind = match parts.resource_type {
+                "inference-profile" => ProfileKind::SystemProfile,
+                "application-inference-profile" => ProfileKind::ApplicationProfile,
+                _ => ProfileKind::Arn,
+            };
+            return Ok(Checked { kind, model: parts.model() });
+        }
+        match ModelId::check(text) {
+            Ok(()) => {
+                let base = ModelId::base_of(text);
+                if base.len() == text.len() {
+                    Ok(Checked { kind: ProfileKind::ModelAlias, model: Some(text) })
+                } else {
+                    Ok(Checked { kind: ProfileKind::SystemProfile, model: Some(base) })
+                }
+            }
+            Err(error) => Err(malformed_id(text, error)),
+        }
     }
+}
+
+fn malformed_arn(error: crate::arn::ArnError) -> ProfileRefError {
+    ProfileRefError {
+        kind: ProfileRefErrorKind::MalformedArn,
+        message: error.message,
+        span: error.span,
+        help: error.help,
+    }
+}
+
+fn malformed_id(text: &str, error: crate::model_id::ModelIdError) -> ProfileRefError {
+    let reason = error.message.trim_start_matches(&format!("model id `{text}` ")).to_owned();
+    ProfileRefError {
+        kind: ProfileRefErrorKind::MalformedProfileId,
+        message: format!("`{text}` is not a profile id, model id or ARN: {reason}"),
+        span: error.span,
+        help: None,
+    }
+}
+
+/// What [`ProfileRef::check`] found, borrowed from the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checked<'a> {
+    /// The badge.
+    pub kind: ProfileKind,
+    /// The foundation model the value calls, where the value says so (an alias names
+    /// itself; application profiles and provisioned models do not say).
+    pub model: Option<&'a str>,
 }
 
 impl FromStr for ProfileRef {
@@ -103,30 +155,14 @@ impl FromStr for ProfileRef {
 
     /// Parses a trimmed binding value. An empty text is [`ProfileRef::Direct`].
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        if text.is_empty() {
-            return Ok(ProfileRef::Direct);
-        }
-        if text.starts_with("arn:") {
-            return text.parse::<Arn>().map(ProfileRef::Arn).map_err(|error| ProfileRefError {
-                kind: ProfileRefErrorKind::MalformedArn,
-                message: error.message,
-                span: error.span,
-                help: error.help,
-            });
-        }
-        match text.parse::<ModelId>() {
-            Ok(id) if id.geo_prefix().is_some() => Ok(ProfileRef::SystemProfile(id)),
-            Ok(id) => Ok(ProfileRef::ModelAlias(id)),
-            Err(error) => Err(ProfileRefError {
-                kind: ProfileRefErrorKind::MalformedProfileId,
-                message: format!(
-                    "`{text}` is not a profile id, model id or ARN: {}",
-                    error.message.trim_start_matches(&format!("model id `{text}` "))
-                ),
-                span: error.span,
-                help: None,
-            }),
-        }
+        let checked = ProfileRef::check(text)?;
+        let owned = |text: &str| ModelId::from_str(text).map_err(|error| malformed_id(text, error));
+        Ok(match checked.kind {
+            ProfileKind::Direct => ProfileRef::Direct,
+            ProfileKind::ModelAlias => ProfileRef::ModelAlias(owned(text)?),
+            ProfileKind::SystemProfile if !text.starts_with("arn:") => ProfileRef::SystemProfile(owned(text)?),
+            _ => ProfileRef::Arn(text.parse().map_err(malformed_arn)?),
+        })
     }
 }
 
