@@ -187,10 +187,14 @@ where
     let entry = catalog.get(key).or_else(|| catalog.profile(key).map(|(model, _)| model));
     match entry {
         Some(model) if model.lifecycle.is_legacy_or_eol() => {
-            let status = if model.lifecycle == Lifecycle::Eol { "past its end of life" } else { "legacy" };
+            let (status, help) = if model.lifecycle == Lifecycle::Eol {
+                ("past its end of life", "calls to it fail now; bind an active model instead")
+            } else {
+                ("legacy", "bind an active model before its end-of-life date, when calls start to fail")
+            };
             diagnostics.push(
-                at(Code::LegacyModel, 0, key.len(), format!("`{}` is {status} ({})", model.id, model.lifecycle_note))
-                    .with_help("bind an active model; legacy models stop working at their end-of-life date"),
+                at(Code::LegacyModel, 0, key.len(), format!("`{}` is {status}: {}", model.id, model.lifecycle_note))
+                    .with_help(help),
             );
         }
         Some(_) => {}
