@@ -218,10 +218,24 @@ impl std::error::Error for CatalogError {}
 /// What an id in the lookup table names.
 #[derive(Debug, Clone, Copy)]
 enum Entry {
-    /// `models[i]`.
-    Model(usize),
-    /// `models[i].system_profiles[j]`.
-    Profile(usize, usize),
+    /// `models[i]`, and its lifecycle.
+    Model(usize, Lifecycle),
+    /// `models[i].system_profiles[j]`, and the model's lifecycle.
+    Profile(usize, usize, Lifecycle),
+}
+
+impl Entry {
+    fn lifecycle(self) -> Lifecycle {
+        match self {
+            Entry::Model(_, lifecycle) | Entry::Profile(_, _, lifecycle) => lifecycle,
+        }
+    }
+
+    fn model(self) -> usize {
+        match self {
+            Entry::Model(i, _) | Entry::Profile(i, _, _) => i,
+        }
+    }
 }
 
 /// The model catalog: models sorted by id, with lookup by model id and by system profile id.
@@ -284,9 +298,9 @@ impl Catalog {
         let models: Vec<CatalogModel> = rows.into_iter().map(|(_, model)| model).collect();
         let mut index = FastMap::with_capacity_and_hasher(lines_of.len(), Default::default());
         for (i, model) in models.iter().enumerate() {
-            index.insert(model.id.as_str().to_owned(), Entry::Model(i));
+            index.insert(model.id.as_str().to_owned(), Entry::Model(i, model.lifecycle));
             for (j, profile) in model.system_profiles.iter().enumerate() {
-                index.insert(profile.id.as_str().to_owned(), Entry::Profile(i, j));
+                index.insert(profile.id.as_str().to_owned(), Entry::Profile(i, j, model.lifecycle));
             }
         }
         Ok(Catalog { models, index, header: header.join("\n") })
@@ -302,9 +316,9 @@ impl Catalog {
         models.sort_by(|a, b| a.id.cmp(&b.id));
         let mut catalog = Catalog { models, index: Default::default(), header: String::new() };
         for (i, model) in catalog.models.iter().enumerate() {
-            catalog.index.entry(model.id.as_str().to_owned()).or_insert(Entry::Model(i));
+            catalog.index.entry(model.id.as_str().to_owned()).or_insert(Entry::Model(i, model.lifecycle));
             for (j, profile) in model.system_profiles.iter().enumerate() {
-                catalog.index.entry(profile.id.as_str().to_owned()).or_insert(Entry::Profile(i, j));
+                catalog.index.entry(profile.id.as_str().to_owned()).or_insert(Entry::Profile(i, j, model.lifecycle));
             }
         }
         catalog
@@ -327,15 +341,27 @@ impl Catalog {
     /// The model with this id (not a profile id; see [`Catalog::profile`]).
     pub fn get(&self, id: &str) -> Option<&CatalogModel> {
         match self.index.get(id) {
-            Some(&Entry::Model(i)) => Some(&self.models[i]),
+            Some(&Entry::Model(i, _)) => Some(&self.models[i]),
             _ => None,
         }
+    }
+
+    /// The lifecycle of the model an id names (a model id or a system profile id), from the
+    /// lookup table alone: the validator asks this for every line, and not touching the
+    /// model record keeps a lookup to one cache miss on large catalogs.
+    pub fn lifecycle_of(&self, id: &str) -> Option<Lifecycle> {
+        self.index.get(id).map(|entry| entry.lifecycle())
+    }
+
+    /// The model an id names: the model itself, or the model a system profile id contains.
+    pub fn model_named_by(&self, id: &str) -> Option<&CatalogModel> {
+        self.index.get(id).map(|entry| &self.models[entry.model()])
     }
 
     /// The system profile with this id, and the model it contains.
     pub fn profile(&self, profile_id: &str) -> Option<(&CatalogModel, &SystemProfile)> {
         match self.index.get(profile_id) {
-            Some(&Entry::Profile(i, j)) => {
+            Some(&Entry::Profile(i, j, _)) => {
                 let model = &self.models[i];
                 Some((model, &model.system_profiles[j]))
             }

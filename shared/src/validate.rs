@@ -184,9 +184,9 @@ fn check_key_in_catalog<F>(key: &str, catalog: &Catalog, at: &F, diagnostics: &m
 where
     F: Fn(Code, usize, usize, String) -> Diagnostic,
 {
-    let entry = catalog.get(key).or_else(|| catalog.profile(key).map(|(model, _)| model));
-    match entry {
-        Some(model) if model.lifecycle.is_legacy_or_eol() => {
+    match catalog.lifecycle_of(key) {
+        Some(lifecycle) if lifecycle.is_legacy_or_eol() => {
+            let Some(model) = catalog.model_named_by(key) else { return };
             let (status, help) = if model.lifecycle == Lifecycle::Eol {
                 ("past its end of life", "calls to it fail now; bind an active model instead")
             } else {
