@@ -2,9 +2,8 @@
 # THE run command: builds what the app needs (the browser bundle, when there is a
 # frontend, then the release server binary) and runs it.
 #
-#   scripts/run.sh [ARGS...]   ->  bedrock-binder serve ARGS...
-#
-# Until the binary has a `serve` subcommand, ARGS go to the CLI as they are.
+#   scripts/run.sh [--FLAG...]        ->  bedrock-binder serve --FLAG...   (the web app)
+#   scripts/run.sh COMMAND [ARGS...]  ->  bedrock-binder COMMAND ARGS...   (the CLI)
 # Build output goes to stderr, so the program's stdout stays clean for pipes.
 set -euo pipefail
 
@@ -24,7 +23,7 @@ fi
 cargo build "${LOCKED[@]}" --release -p bedrock-binder >&2
 
 BIN="${CARGO_TARGET_DIR:-target}/release/bedrock-binder"
-if "$BIN" serve --help >/dev/null 2>&1; then
-    exec "$BIN" serve "$@"
-fi
-exec "$BIN" "$@"
+case "${1:-}" in
+    "" | -*) exec "$BIN" serve "$@" ;;
+    *) exec "$BIN" "$@" ;;
+esac

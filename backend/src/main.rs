@@ -11,8 +11,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdin = io::stdin();
     let mut stdin = stdin.lock();
-    let mut stdout = io::stdout().lock();
-    let mut stderr = io::stderr().lock();
+    // Not locked for the whole run: `serve` logs to stderr from the runtime's worker threads,
+    // which would wait forever on a lock this thread held.
+    let mut stdout = io::stdout();
+    let mut stderr = io::stderr();
     match cli::run(cli, &mut stdin, &mut stdout, &mut stderr) {
         Ok(code) => ExitCode::from(code),
         Err(error) => {

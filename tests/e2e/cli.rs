@@ -73,8 +73,12 @@ fn region_lists_the_catalog_models_offered_there() {
     assert!(run.stdout.contains("amazon.nova-pro-v1:0 -> direct\n"), "{}", run.stdout);
     assert!(
         run.stdout
-            .contains("anthropic.claude-sonnet-4-5-20250929-v1:0 -> direct  (requires an inference profile here)")
+            .contains("anthropic.claude-sonnet-4-5-20250929-v1:0 -> direct  (requires an inference profile here: ")
     );
+    let sonnet =
+        run.stdout.lines().find(|l| l.contains(" anthropic.claude-sonnet-4-5-20250929-v1:0 ")).expect("listed");
+    assert!(sonnet.contains("us.anthropic.claude-sonnet-4-5-20250929-v1:0"), "{sonnet}");
+    assert!(!sonnet.contains("eu.anthropic"), "an eu. profile is not callable from us-east-1: {sonnet}");
     assert!(run.stdout.trim_end().ends_with("models in us-east-1"));
 }
 

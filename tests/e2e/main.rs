@@ -3,6 +3,8 @@
 //! One test binary for the whole suite (see matklad, "Delete Cargo Integration Tests"), with
 //! the shared set-up in `helpers`.
 
+mod api;
 mod cli;
 mod golden;
 mod helpers;
+mod serve;

@@ -48,7 +48,7 @@ fn rejected(
     CliError::Rejected { snippet: Some(diagnostic.snippet(argument, "")), message: diagnostic.message }
 }
 
-impl Session<'_> {
+impl Session {
     pub(super) fn bind(
         &self,
         model: &str,
@@ -149,7 +149,7 @@ pub(super) fn default_file_text(catalog: &bedrock_binder_shared::Catalog) -> Str
         "# Amazon Bedrock inference bindings, read by TPipe-Bedrock and bedrock-binder.\n\
          # One line per model: MODEL=PROFILE. An empty value calls the model directly (on demand).\n\
          # PROFILE is a system profile id (us.…, eu.…, global.…) or an inference profile ARN.\n\
-         # Profiles depend on the region you call from: check with `bedrock-binder validate`.\n",
+         # Profiles depend on the region you call from: `bedrock-binder region REGION` lists them.\n",
     );
     let mut provider = "";
     for model in models {

@@ -44,6 +44,15 @@ pub enum CliError {
         /// Comma-separated known regions.
         known: String,
     },
+    /// `serve` could not start: the runtime, or listening on the address.
+    #[error("cannot serve on {addr}: {source}")]
+    Serve {
+        /// The address asked for.
+        addr: std::net::SocketAddr,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
     /// `init` would overwrite a file.
     #[error("{} already exists; pass --force to overwrite it", .0.display())]
     FileExists(PathBuf),

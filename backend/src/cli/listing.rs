@@ -42,7 +42,7 @@ struct Bound<'a> {
 
 const DIRECT: &str = "direct";
 
-impl Session<'_> {
+impl Session {
     /// Every catalog model and every key in the file, sorted by id.
     fn rows<'a>(&'a self, document: &'a Document) -> Vec<Row<'a>> {
         let mut rows: BTreeMap<&str, Row<'a>> = self
@@ -147,7 +147,15 @@ impl Session<'_> {
         }
         let total = rows.len();
         for (index, row) in rows.iter().enumerate() {
-            let note = if row.requires_profile == Some(true) { "  (requires an inference profile here)" } else { "" };
+            let profiles: Vec<&str> = row
+                .catalog
+                .map(|model| model.profiles_in(&region).map(|profile| profile.id.as_str()).collect())
+                .unwrap_or_default();
+            let note = match (row.requires_profile, profiles.is_empty()) {
+                (Some(true), true) => "  (requires an inference profile here)".to_owned(),
+                (Some(true), false) => format!("  (requires an inference profile here: {})", profiles.join(", ")),
+                _ => String::new(),
+            };
             writeln!(out, "{}. {} -> {}{note}", index + 1, row.model, row.binding)?;
         }
         writeln!(out, "Total: {total} models in {region}")?;

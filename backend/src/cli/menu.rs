@@ -26,7 +26,7 @@ fn ask(prompt: &str, stdin: &mut dyn BufRead, out: &mut dyn Write) -> Result<Opt
     Ok(Some(line.trim().to_owned()))
 }
 
-impl Session<'_> {
+impl Session {
     pub(super) fn menu(
         &self,
         stdin: &mut dyn BufRead,

@@ -7,8 +7,10 @@ mod error;
 mod listing;
 mod menu;
 mod report;
+mod serve;
 
 use std::io::{self, BufRead, Write};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use bedrock_binder_shared::{Catalog, Document};
@@ -89,6 +91,12 @@ pub enum Command {
     },
     /// The interactive menu (what a bare `bedrock-binder` starts on a terminal).
     Menu,
+    /// Serve the web app and its JSON API (under /api/v1) until Ctrl-C or SIGTERM.
+    Serve {
+        /// The address to listen on; port 0 picks a free port.
+        #[arg(long, env = "BEDROCK_BINDER_LISTEN", value_name = "ADDR", default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+    },
 }
 
 /// Formats `export` can write.
@@ -101,9 +109,10 @@ pub enum ExportFormat {
 }
 
 /// What one command run needs: where the file is, the catalog, and how to print.
-pub(crate) struct Session<'a> {
+pub(crate) struct Session {
     store: FileStore,
-    catalog: &'a Catalog,
+    /// The embedded catalog; `'static` so the server's handlers can share it.
+    catalog: &'static Catalog,
     json: bool,
 }
 
@@ -127,7 +136,7 @@ pub fn run(cli: Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, stderr: &m
     session.execute(command, stdin, stdout, stderr)
 }
 
-impl Session<'_> {
+impl Session {
     fn execute(
         &self,
         command: Command,
@@ -147,6 +156,7 @@ impl Session<'_> {
             Command::Init { force } => self.init(force, out),
             Command::Export { format } => self.export(format, out, err),
             Command::Menu => self.menu(stdin, out, err),
+            Command::Serve { listen } => self.serve(listen, out),
         }
     }
 

@@ -34,7 +34,7 @@ struct ExportedBinding<'a> {
     line: usize,
 }
 
-impl Session<'_> {
+impl Session {
     pub(super) fn validate(&self, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, CliError> {
         let (_, document) = self.load(err)?;
         let diagnostics = validate(&document, self.catalog);

@@ -1,0 +1,41 @@
+//! `serve`: the web app and its JSON API on a local address, until Ctrl-C or SIGTERM.
+
+use std::io::Write;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+
+use super::{CliError, Session};
+use crate::server::{self, AppState};
+
+impl Session {
+    /// Binds `listen` first, so the printed URL is ready to use the moment it appears (with
+    /// port 0 it names the port the system picked), then serves until a shutdown signal and
+    /// lets the requests in flight finish.
+    pub(super) fn serve(&self, listen: SocketAddr, out: &mut dyn Write) -> Result<u8, CliError> {
+        init_logging();
+        let failed = |source| CliError::Serve { addr: listen, source };
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(failed)?;
+        runtime.block_on(async {
+            let listener = TcpListener::bind(listen).await.map_err(failed)?;
+            let addr = listener.local_addr().map_err(failed)?;
+            tracing::info!(file = %self.store.path().display(), "serving the binding file");
+            writeln!(out, "bedrock-binder listening on http://{addr}")?;
+            out.flush()?;
+            let state = AppState::new(self.store.clone(), self.catalog);
+            server::serve(listener, state, server::shutdown_signal()).await.map_err(failed)?;
+            tracing::info!("shut down");
+            Ok(0)
+        })
+    }
+}
+
+/// Logs to stderr (stdout carries the URL line), at the levels `RUST_LOG` names, `info` by
+/// default.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // A second `serve` in one process (tests) finds a subscriber already set; that is fine.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
+}

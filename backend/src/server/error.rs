@@ -1,0 +1,157 @@
+//! [`AppError`]: every way a request can fail, and the one JSON body ([`ErrorBody`]) each
+//! failure is sent as.
+//!
+//! A 5xx body says only that something went wrong. Its detail travels in the response's
+//! extensions as an [`InternalError`], where the logging middleware in `server/mod.rs` finds
+//! it and logs it; `into_response` itself logs nothing.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use bedrock_binder_shared::Diagnostic;
+use bedrock_binder_shared::Version;
+use bedrock_binder_shared::api::{ErrorBody, ErrorDetails};
+
+use crate::store::StoreError;
+
+/// Why a request failed. Each variant's doc gives its status and its `code`.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400 `invalid-json`: the body is not JSON, or not JSON of the expected shape.
+    #[error("{0}")]
+    InvalidJson(String),
+    /// 400 `invalid-query`: a query parameter has a value the route does not accept.
+    #[error("{0}")]
+    InvalidQuery(String),
+    /// 400 `bad-request`: the body could not be read (the client went away mid-body, say).
+    #[error("{0}")]
+    BadRequest(String),
+    /// 404 `not-found`: no API route has this path.
+    #[error("no API route at this path; the API lives under /api/v1")]
+    NotFound,
+    /// 405 `method-not-allowed`: the route exists but not for this method.
+    #[error("this route does not accept this method")]
+    MethodNotAllowed,
+    /// 412 `conflict`: the `If-Match` version is not the file's version on disk (a stale
+    /// client, or the file changed on disk). The details carry the current version and text.
+    #[error("the file changed since it was read; nothing was written. Reload it and apply the change again")]
+    Conflict {
+        /// The version on disk now.
+        current_version: Version,
+        /// The text on disk now, when it could be read.
+        current_text: Option<String>,
+    },
+    /// 413 `payload-too-large`: the body is over the limit.
+    #[error("the request body is larger than {limit} bytes")]
+    PayloadTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// 415 `unsupported-media-type`: the body's `Content-Type` is not the one the route reads.
+    #[error("the request body must be sent as `{expected}`")]
+    UnsupportedMediaType {
+        /// The content type the route reads.
+        expected: &'static str,
+    },
+    /// 422 `invalid-text`: the text (or a field of the request) has errors; the details list
+    /// the diagnostics.
+    #[error("{message}")]
+    Invalid {
+        /// One sentence.
+        message: String,
+        /// What is wrong, located.
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// 422 `invalid-utf8`: the request body, or the file on disk, is not UTF-8.
+    #[error("{what} is not valid UTF-8: the first bad byte is at offset {offset}")]
+    InvalidUtf8 {
+        /// `the request body` or `the file on disk`.
+        what: &'static str,
+        /// Byte offset of the first bad byte.
+        offset: usize,
+    },
+    /// 428 `precondition-required`: a write without `If-Match`.
+    #[error(
+        "this request changes the file, so it needs an `If-Match` header with the version (ETag) \
+         it was made against; GET /api/v1/bindings gives it"
+    )]
+    PreconditionRequired,
+    /// 500 `internal`: reading or writing the file failed. The error's text, which names
+    /// paths and OS errors, is only logged. (A store conflict or a file that is not UTF-8
+    /// becomes [`AppError::Conflict`] or [`AppError::InvalidUtf8`] instead: see the `From`.)
+    #[error(transparent)]
+    Store(StoreError),
+    /// 500 `internal`: a blocking task panicked or was cancelled.
+    #[error("a blocking task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// Not `#[from]`: a store error is a 412, a 422 or a 500 depending on its kind, and the
+/// store's own sentences name the file's path, which a client needs no more than an attacker.
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict { current, .. } => AppError::Conflict { current_version: current, current_text: None },
+            StoreError::InvalidUtf8 { offset, .. } => AppError::InvalidUtf8 { what: "the file on disk", offset },
+            other @ (StoreError::Read { .. } | StoreError::Write { .. }) => AppError::Store(other),
+        }
+    }
+}
+
+/// The detail of a 5xx, stashed in the response's extensions for the logging middleware.
+#[derive(Debug, Clone)]
+pub struct InternalError(pub Arc<String>);
+
+impl AppError {
+    /// The status and stable code this error is sent with.
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid-json"),
+            AppError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid-query"),
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not-found"),
+            AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
+            AppError::Conflict { .. } => (StatusCode::PRECONDITION_FAILED, "conflict"),
+            AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
+            AppError::UnsupportedMediaType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
+            AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-text"),
+            AppError::InvalidUtf8 { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-utf8"),
+            AppError::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
+            AppError::Store(_) | AppError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// The body: the message and details for a 4xx, a fixed sentence for a 5xx.
+    fn body(self, status: StatusCode, code: &'static str) -> ErrorBody {
+        if status.is_server_error() {
+            return ErrorBody {
+                code: code.to_owned(),
+                message: "something went wrong on the server; the details are in its log".to_owned(),
+                details: None,
+            };
+        }
+        let message = self.to_string();
+        let details = match self {
+            AppError::Conflict { current_version, current_text } => {
+                Some(ErrorDetails { current_version: Some(current_version), current_text, ..ErrorDetails::default() })
+            }
+            AppError::Invalid { diagnostics, .. } => Some(ErrorDetails { diagnostics, ..ErrorDetails::default() }),
+            _ => None,
+        };
+        ErrorBody { code: code.to_owned(), message, details }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        let internal = status.is_server_error().then(|| InternalError(Arc::new(self.to_string())));
+        let mut response = (status, Json(self.body(status, code))).into_response();
+        if let Some(internal) = internal {
+            response.extensions_mut().insert(internal);
+        }
+        response
+    }
+}

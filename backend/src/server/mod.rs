@@ -1,0 +1,144 @@
+//! The web server: the JSON API under `/api/v1` and the embedded browser UI.
+//!
+//! [`router`] builds the whole app from an [`AppState`], so tests drive it with
+//! `Router::oneshot` and [`serve`] runs the same router on a listener. Each resource has its
+//! own module with its router, handlers and private types:
+//!
+//! | route | module |
+//! |---|---|
+//! | `GET/PUT /api/v1/bindings`, `POST /api/v1/bindings/bind`, `POST /api/v1/bindings/unbind` | [`bindings`] |
+//! | `GET /api/v1/catalog` | [`catalog`] |
+//! | `GET /api/v1/export`, `POST /api/v1/import/preview` | [`transfer`] |
+//! | `GET /api/v1/health` | [`health`] |
+//! | everything else: the UI, with `index.html` for unknown paths | [`assets`] |
+//!
+//! The server keeps nothing of the file between requests: every request reads it from disk,
+//! so an edit made in an editor or by the CLI shows at once and a write made against an older
+//! version is refused (412).
+
+mod assets;
+mod bindings;
+mod catalog;
+mod conditional;
+mod error;
+mod extract;
+mod health;
+mod transfer;
+
+use std::future::Future;
+use std::io;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use bedrock_binder_shared::Catalog;
+use tokio::net::TcpListener;
+
+use crate::store::FileStore;
+
+pub use error::{AppError, InternalError};
+
+/// The largest request body the API reads: 1 MiB.
+pub const BODY_LIMIT: usize = 1 << 20;
+
+/// What every handler shares: where the file is and the model catalog. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The binding file; read afresh by every request.
+    pub store: Arc<FileStore>,
+    /// The model catalog the file is validated against.
+    pub catalog: &'static Catalog,
+}
+
+impl AppState {
+    /// State for the file at `store` checked against `catalog`.
+    pub fn new(store: FileStore, catalog: &'static Catalog) -> Self {
+        AppState { store: Arc::new(store), catalog }
+    }
+}
+
+/// The whole app: the API under `/api/v1`, the UI everywhere else.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .merge(bindings::router())
+        .merge(catalog::router())
+        .merge(transfer::router())
+        .merge(health::router())
+        // Applies to every route registered above.
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .nest("/api/v1", api)
+        // Unknown paths: a JSON 404 under /api, the UI's index.html elsewhere.
+        .fallback(assets::fallback)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(log_failures))
+        .with_state(state)
+}
+
+/// Serves the app on `listener` until `shutdown` completes, then finishes the requests in
+/// flight and returns.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+/// Completes on Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            // Without a SIGINT handler, only SIGTERM can stop the server.
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+async fn method_not_allowed() -> AppError {
+    AppError::MethodNotAllowed
+}
+
+/// Logs what a 5xx left in the response's extensions ([`InternalError`]): the client got a
+/// generic sentence, the operator gets the detail.
+async fn log_failures(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    if let Some(InternalError(detail)) = response.extensions().get::<InternalError>() {
+        tracing::error!(%method, %path, status = status.as_u16(), "{detail}");
+    } else if status.is_server_error() {
+        tracing::error!(%method, %path, status = status.as_u16(), "request failed");
+    } else if status.is_client_error() {
+        tracing::debug!(%method, %path, status = status.as_u16(), "request refused");
+    }
+    response
+}
+
+/// Runs blocking file I/O (and the parse and validation that go with it) off the async
+/// workers. A panic in `work` becomes a 500.
+async fn blocking<T, F>(work: F) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, AppError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(work).await?
+}

@@ -1,0 +1,141 @@
+//! `bedrock-binder serve`, run as a user would: it binds before it prints its URL (so the
+//! test reads that line and connects at once, with no sleeps), answers HTTP, and shuts down
+//! cleanly on SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::Duration;
+
+use crate::helpers::TestHome;
+
+/// How long a server may take to exit after SIGTERM before the test fails.
+const EXIT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A running server; killed on drop so a failing test leaves no process behind.
+struct Server {
+    /// `None` once handed to [`Server::terminate`].
+    child: Option<Child>,
+    /// `127.0.0.1:PORT`, from the printed URL.
+    addr: String,
+    /// Kept open: closing it would make a later print fail.
+    _stdout: BufReader<ChildStdout>,
+}
+
+impl Server {
+    fn start(home: &TestHome, extra: &[&str]) -> Server {
+        let mut child = home
+            .command()
+            .arg("--file")
+            .arg(&home.file)
+            .args(["serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn the server");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+        let mut line = String::new();
+        // Blocks until the server has bound its port and said so.
+        stdout.read_line(&mut line).expect("read the URL line");
+        let addr = line
+            .trim_end()
+            .strip_prefix("bedrock-binder listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        assert!(!addr.ends_with(":0"), "the real port is printed, not 0: {addr}");
+        Server { child: Some(child), addr, _stdout: stdout }
+    }
+
+    /// One HTTP/1.1 request on its own connection; returns the status line and the body.
+    fn request(&self, method: &str, path: &str) -> (String, String) {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        write!(stream, "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr).expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read the response");
+        let (head, body) = response.split_once("\r\n\r\n").expect("a header block");
+        (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+    }
+
+    /// Sends SIGTERM and waits for the exit, failing (rather than hanging) if it never comes.
+    fn terminate(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("a running server");
+        let pid = child.id();
+        let status = Command::new("kill").args(["-TERM", &pid.to_string()]).status().expect("run kill");
+        assert!(status.success(), "kill -TERM failed");
+        let (sender, receiver) = mpsc::channel();
+        let waiter = thread::spawn(move || {
+            let _ = sender.send(child.wait().expect("wait for the server"));
+            child
+        });
+        match receiver.recv_timeout(EXIT_TIMEOUT) {
+            Ok(status) => status,
+            Err(_) => {
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                let _ = waiter.join();
+                panic!("the server did not exit within {EXIT_TIMEOUT:?} of SIGTERM");
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // Still running only when a test failed before terminate().
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+#[test]
+fn serve_prints_its_url_answers_health_and_exits_0_on_sigterm() {
+    let home = TestHome::with_file("amazon.nova-pro-v1:0=\n");
+    let server = Server::start(&home, &[]);
+
+    let (status, body) = server.request("GET", "/api/v1/health");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(body.contains("\"status\":\"ok\""), "{body}");
+
+    let (status, body) = server.request("GET", "/api/v1/bindings");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(body.contains("amazon.nova-pro-v1:0"), "{body}");
+
+    let (status, body) = server.request("GET", "/some/page");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert!(body.contains("<html"), "{body}");
+
+    let status = server.terminate();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    assert_eq!(home.read(), "amazon.nova-pro-v1:0=\n", "serving reads the file and writes nothing");
+}
+
+#[test]
+fn serve_refuses_an_address_in_use_with_one_sentence() {
+    let home = TestHome::new();
+    let first = Server::start(&home, &[]);
+    let run = home.run(&["serve", "--listen", &first.addr]).failure();
+    assert!(run.stderr.starts_with(&format!("error: cannot serve on {}: ", first.addr)), "{}", run.stderr);
+    assert_eq!(first.terminate().code(), Some(0));
+}
+
+#[test]
+fn a_server_error_is_logged_without_stopping_the_server_or_its_shutdown() {
+    let home = TestHome::new();
+    // A directory where the file should be: every read fails, and the failure is logged from
+    // a runtime worker thread.
+    std::fs::create_dir_all(&home.file).expect("mkdir");
+    let server = Server::start(&home, &[]);
+    for _ in 0..4 {
+        let (status, body) = server.request("GET", "/api/v1/bindings");
+        assert_eq!(status, "HTTP/1.1 500 Internal Server Error");
+        assert!(!body.contains("inference.txt"), "{body}");
+    }
+    let (status, _) = server.request("GET", "/api/v1/health");
+    assert_eq!(status, "HTTP/1.1 200 OK");
+    assert_eq!(server.terminate().code(), Some(0));
+}
