@@ -272,6 +272,16 @@ fn json_output_is_json_for_listings() {
 }
 
 #[test]
+fn with_json_an_error_is_a_json_body_on_stderr() {
+    let home = TestHome::new();
+    let run = home.run(&["--json", "region", "mars-north-1"]).failure();
+    let body: serde_json::Value = serde_json::from_str(run.stderr.trim()).expect("a JSON error body");
+    assert_eq!(body["code"], "unknown-region");
+    assert!(body["message"].as_str().expect("message").contains("mars-north-1"));
+    assert!(run.stdout.is_empty());
+}
+
+#[test]
 fn the_menu_runs_options_and_ends_cleanly_at_end_of_input() {
     let home = TestHome::with_file("amazon.nova-pro-v1:0=us.amazon.nova-pro-v1:0\n");
     let run = home.run_with_input(&["menu"], "6\n2\nnova-lite\n5\nmeta.llama3-70b-instruct-v1:0\n\n").success();

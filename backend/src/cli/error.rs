@@ -59,6 +59,28 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// A stable code for scripts, printed with `--json`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            CliError::Store(StoreError::Conflict { .. }) => "conflict",
+            CliError::Store(StoreError::InvalidUtf8 { .. }) => "invalid-utf8",
+            CliError::Store(_) => "file",
+            CliError::Output(_) => "output",
+            CliError::NoHome => "no-home",
+            CliError::NoCommand => "no-command",
+            CliError::Rejected { .. } => "rejected",
+            CliError::UnknownModel { .. } => "unknown-model",
+            CliError::UnknownRegion { .. } => "unknown-region",
+            CliError::FileExists(_) => "file-exists",
+            CliError::Serve { .. } => "serve",
+        }
+    }
+
+    /// The error as the API's error body, for `--json`.
+    pub fn to_body(&self) -> bedrock_binder_shared::api::ErrorBody {
+        bedrock_binder_shared::api::ErrorBody { code: self.code().to_owned(), message: self.to_string(), details: None }
+    }
+
     /// The rustc-like snippet to print under the sentence, if any.
     pub fn snippet(&self) -> Option<&str> {
         match self {
