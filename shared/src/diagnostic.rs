@@ -102,9 +102,25 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic for the bytes `start..end` of `content` (one line, without its ending).
+    ///
+    /// The range is made safe to show whatever the caller computed: it is clamped to the
+    /// content and to character boundaries, and an empty range is widened to the character
+    /// after it (where there is one) so a caret always points at something.
     pub fn new(code: Code, line: usize, content: &str, start: usize, end: usize, message: String) -> Self {
+        let boundary_at_or_before = |mut at: usize| {
+            at = at.min(content.len());
+            while !content.is_char_boundary(at) {
+                at -= 1;
+            }
+            at
+        };
+        let start = boundary_at_or_before(start);
+        let mut end = boundary_at_or_before(end.max(start));
+        if end == start {
+            end = content[start..].chars().next().map_or(start, |c| start + c.len_utf8());
+        }
         let column = content[..start].chars().count() + 1;
-        let end_column = column + content[start..end.max(start)].chars().count();
+        let end_column = column + content[start..end].chars().count();
         Diagnostic { severity: code.severity(), code, line, column, end_column, message, help: None }
     }
 
@@ -169,6 +185,14 @@ mod tests {
     fn columns_count_characters_not_bytes() {
         let diagnostic = Diagnostic::new(Code::WhitespaceInKey, 2, "é x=1", 2, 3, "m".into());
         assert_eq!((diagnostic.column, diagnostic.end_column), (2, 3));
+    }
+
+    #[test]
+    fn a_span_off_the_line_or_inside_a_character_is_made_safe() {
+        let diagnostic = Diagnostic::new(Code::MalformedModelId, 1, "aé", 2, 2, "m".into());
+        assert_eq!((diagnostic.column, diagnostic.end_column), (2, 3), "widened to the whole é");
+        let diagnostic = Diagnostic::new(Code::MalformedModelId, 1, "ab", 5, 9, "m".into());
+        assert_eq!((diagnostic.column, diagnostic.end_column), (3, 3), "clamped to the end");
     }
 
     #[test]

@@ -126,12 +126,7 @@ fn check_binding(line: &Line<'_>, catalog: &Catalog, diagnostics: &mut Vec<Diagn
                     at(Code::WhitespaceInKey, start, end, format!("the model id `{key}` contains whitespace"))
                         .with_help(key.split_whitespace().collect::<String>())
                 }
-                None => at(
-                    Code::MalformedModelId,
-                    error.span.start,
-                    error.span.end.max(error.span.start + 1),
-                    error.message,
-                ),
+                None => at(Code::MalformedModelId, error.span.start, error.span.end, error.message),
             });
             false
         }
@@ -155,8 +150,7 @@ fn check_binding(line: &Line<'_>, catalog: &Catalog, diagnostics: &mut Vec<Diagn
                 ProfileRefErrorKind::MalformedArn => Code::MalformedArn,
                 ProfileRefErrorKind::MalformedProfileId => Code::MalformedProfileId,
             };
-            let end = error.span.end.max(error.span.start + 1).min(value.len().max(1));
-            let diagnostic = at_value(code, error.span.start.min(end), end, error.message);
+            let diagnostic = at_value(code, error.span.start, error.span.end, error.message);
             diagnostics.push(match error.help {
                 Some(help) => diagnostic.with_help(help),
                 None => diagnostic,

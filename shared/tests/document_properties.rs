@@ -2,7 +2,8 @@
 //! leaves every line it does not target byte-identical.
 
 use bedrock_binder_shared::document::{EditOutcome, LineEnding};
-use bedrock_binder_shared::{Document, ModelId, ProfileRef};
+use bedrock_binder_shared::validate::validate;
+use bedrock_binder_shared::{Catalog, Document, ModelId, ProfileRef};
 use proptest::prelude::*;
 
 /// Characters that exercise the parser's decisions, plus arbitrary ones.
@@ -53,6 +54,16 @@ proptest! {
     fn printing_a_parse_gives_back_any_text(text in any_text()) {
         let document = Document::parse(&text);
         prop_assert_eq!(document.to_string(), text);
+    }
+
+    #[test]
+    fn validating_any_text_never_panics_and_stays_on_its_lines(text in any_text()) {
+        let document = Document::parse(&text);
+        for diagnostic in validate(&document, Catalog::embedded()) {
+            let line = document.line(diagnostic.line).expect("a diagnostic names a real line");
+            prop_assert!(diagnostic.column <= diagnostic.end_column);
+            prop_assert!(diagnostic.end_column <= line.content.chars().count() + 1);
+        }
     }
 
     #[test]

@@ -40,10 +40,7 @@ fn rejected(
     message: String,
     help: Option<String>,
 ) -> CliError {
-    let end = span.end.max(span.start + 1).min(argument.len().max(1));
-    let start = span.start.min(end);
-    let mut diagnostic =
-        Diagnostic::new(code, 1, argument, start.min(argument.len()), end.min(argument.len()), message);
+    let mut diagnostic = Diagnostic::new(code, 1, argument, span.start, span.end, message);
     diagnostic.help = help;
     CliError::Rejected { snippet: Some(diagnostic.snippet(argument, "")), message: diagnostic.message }
 }

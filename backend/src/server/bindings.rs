@@ -220,12 +220,7 @@ fn field_error(
     message: String,
     help: Option<String>,
 ) -> AppError {
-    let mut end = span.end.max(span.start + 1).min(text.len());
-    while !text.is_char_boundary(end) {
-        end += 1;
-    }
-    let start = span.start.min(end);
-    let mut diagnostic = Diagnostic::new(code, 1, text, start, end, format!("the `{field}` field: {message}"));
+    let mut diagnostic = Diagnostic::new(code, 1, text, span.start, span.end, format!("the `{field}` field: {message}"));
     diagnostic.help = help;
     AppError::Invalid { message: format!("the `{field}` field is not valid: {message}"), diagnostics: vec![diagnostic] }
 }
