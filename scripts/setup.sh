@@ -10,9 +10,11 @@
 #   - wasm-opt      npm binaryen@132 (Debian's binaryen 108 emits broken wasm: never use it)
 #   - chromium      Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)
 #   - moto          moto[server] (S3 fake: moto_server) in a venv at $TOOLS/venv
-#   - boto3         boto3 in the same venv
+#   - boto3         boto3 and pytest in the same venv (the conformance tests)
 #   - wrk           a load generator: reuses oha or wrk if present, else Debian's wrk
 #   - shellcheck    the shell linter, from Debian (for these scripts)
+#   - npm-playwright  npm playwright-core (no browser of its own; drives /usr/bin/chromium)
+#                   for the by-hand measurements in scripts/measure/
 #   - frontend      wasm trunk wasm-bindgen wasm-opt (what `trunk build` needs)
 #   - all           wasm trunk wasm-bindgen wasm-opt chromium moto boto3 wrk
 #
@@ -27,6 +29,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
+PLAYWRIGHT_VERSION=1.65.1
 
 log() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -178,14 +181,14 @@ setup_moto() {
 }
 
 setup_boto3() {
-    if [ -x "$TOOLS/venv/bin/python" ] && py_version boto3 >/dev/null; then
-        log "boto3 $(py_version boto3): reused ($TOOLS/venv)"
+    if [ -x "$TOOLS/venv/bin/python" ] && py_version boto3 >/dev/null && py_version pytest >/dev/null; then
+        log "boto3 $(py_version boto3), pytest $(py_version pytest): reused ($TOOLS/venv)"
         return
     fi
     local t=$SECONDS
     ensure_venv
-    "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check boto3
-    log "boto3 $(py_version boto3): installed in $(since "$t") ($TOOLS/venv)"
+    "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check boto3 pytest
+    log "boto3 $(py_version boto3), pytest $(py_version pytest): installed in $(since "$t") ($TOOLS/venv)"
 }
 
 setup_wrk() {
@@ -213,6 +216,24 @@ setup_shellcheck() {
     log "shellcheck: installed in $(since "$t") ($(shellcheck --version | sed -n 's/^version: //p'))"
 }
 
+# playwright-core only: plain `playwright` and `puppeteer` download a browser of their own,
+# which fails here. The measurement scripts launch Debian's /usr/bin/chromium.
+setup_npm_playwright() {
+    local pkg="$TOOLS/node/node_modules/playwright-core/package.json" v
+    v="$(node -p "require('$pkg').version" 2>/dev/null || true)"
+    if [ "$v" = "$PLAYWRIGHT_VERSION" ]; then
+        log "playwright-core $PLAYWRIGHT_VERSION: reused ($TOOLS/node)"
+        return
+    fi
+    local t=$SECONDS
+    mkdir -p "$TOOLS/node"
+    PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$TOOLS/node" --no-audit --no-fund \
+        --loglevel=error "playwright-core@$PLAYWRIGHT_VERSION"
+    v="$(node -p "require('$pkg').version" 2>/dev/null || true)"
+    [ "$v" = "$PLAYWRIGHT_VERSION" ] || die "installed playwright-core reports '$v', want $PLAYWRIGHT_VERSION"
+    log "playwright-core $PLAYWRIGHT_VERSION: installed in $(since "$t") ($TOOLS/node)"
+}
+
 # ---------------------------------------------------------------------------------------
 usage() {
     sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}" >&2
@@ -228,7 +249,7 @@ for arg in "$@"; do
         all) todo+=(wasm trunk wasm-bindgen wasm-opt chromium moto boto3 wrk) ;;
         frontend) todo+=(wasm trunk wasm-bindgen wasm-opt) ;;
         oha | load) todo+=(wrk) ;;
-        wasm | trunk | wasm-bindgen | wasm-opt | chromium | moto | boto3 | wrk | shellcheck) todo+=("$arg") ;;
+        wasm | trunk | wasm-bindgen | wasm-opt | chromium | moto | boto3 | wrk | shellcheck | npm-playwright) todo+=("$arg") ;;
         -h | --help | help) usage ;;
         *) printf 'setup: unknown component %q\n' "$arg" >&2; usage ;;
     esac

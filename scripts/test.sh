@@ -23,7 +23,8 @@ if [ -f frontend/Trunk.toml ]; then HAVE_FRONTEND=1; fi
 # --- what to install (scripts/setup.sh components) --------------------------------------
 # Extend here when a suite needs more, e.g. `moto boto3` once tests start moto_server,
 # `wrk` for load tests. SETUP_EXTRA="..." adds components for one run.
-COMPONENTS=(wasm)
+# boto3 (with pytest) for the fake Bedrock's conformance tests.
+COMPONENTS=(wasm boto3)
 if [ "$HAVE_FRONTEND" = 1 ]; then COMPONENTS+=(trunk wasm-bindgen wasm-opt chromium); fi
 # shellcheck disable=SC2206 # word-splitting a space-separated list is intended
 COMPONENTS+=(${SETUP_EXTRA:-})
@@ -109,9 +110,20 @@ else
     step "tests: cargo test" logged tests.log cargo test "${LOCKED[@]}" --lib --bins --tests
 fi
 
+# The fake Bedrock against boto3, an independent client (tests/conformance).
+fake_bedrock_conformance() {
+    cargo build "${LOCKED[@]}" -p fake-bedrock
+    local target_dir="${CARGO_TARGET_DIR:-target}"
+    case "$target_dir" in /*) ;; *) target_dir="$PWD/$target_dir" ;; esac
+    FAKE_BEDROCK_BIN="$target_dir/debug/fake-bedrock" PYTHONDONTWRITEBYTECODE=1 \
+        "$TOOLS/venv/bin/python" -m pytest -q -p no:cacheprovider tests/conformance
+}
+step "conformance: fake Bedrock vs boto3 (pytest)" logged conformance.log fake_bedrock_conformance
+
 STEP=""
 printf '\n==> all %s steps passed in %ss. Test runner summary (repeated from above):\n' \
     "$NSTEPS" "$((SECONDS - T0))"
-# Strip colour codes, keep cargo test's and nextest's own summary lines, doctests first.
-sed -E 's/\x1b\[[0-9;]*m//g' "$LOGDIR/doc.log" "$LOGDIR/tests.log" |
-    grep -E '^test result: |^[[:space:]]*Summary \[' || true
+# Strip colour codes, keep pytest's, cargo test's and nextest's own summary lines: the
+# conformance line first, then doctests, so the main runner's summary is the last line.
+sed -E 's/\x1b\[[0-9;]*m//g' "$LOGDIR/conformance.log" "$LOGDIR/doc.log" "$LOGDIR/tests.log" |
+    grep -E '^test result: |^[[:space:]]*Summary \[|^=* ?[0-9]+ (passed|failed)' || true
