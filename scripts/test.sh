@@ -89,9 +89,10 @@ step "shared builds for the browser (wasm32-unknown-unknown)" \
     cargo build "${LOCKED[@]}" -p bedrock-binder-shared --target wasm32-unknown-unknown
 
 if cargo clippy --version >/dev/null 2>&1; then
-    # Default members only (shared + backend): linting the frontend for the host would
-    # compile Leptos for the host. The frontend is linted for its real target below.
-    step "cargo clippy (shared, backend)" cargo clippy "${LOCKED[@]}" --all-targets -- -D warnings
+    # Default members: shared, backend, the fake Bedrock, and the frontend's host half (its
+    # UI logic; Leptos is a wasm32-only dependency). The whole frontend is linted for its real
+    # target below.
+    step "cargo clippy (default members)" cargo clippy "${LOCKED[@]}" --all-targets -- -D warnings
     if [ "$HAVE_FRONTEND" = 1 ] && [ "${FRONTEND_CLIPPY:-1}" = 1 ]; then
         step "cargo clippy (frontend, wasm32)" cargo clippy "${LOCKED[@]}" \
             -p bedrock-binder-frontend --target wasm32-unknown-unknown -- -D warnings
@@ -100,8 +101,8 @@ else
     skip "cargo clippy (clippy is not installed)"
 fi
 
-# Tests: default members (shared + backend). nextest does not run doctests, so they run
-# first through cargo test; the main runner goes last so its summary closes the output.
+# Tests: default members (for the frontend, its UI logic). nextest does not run doctests, so
+# they run first through cargo test; the main runner goes last so its summary closes the output.
 if cargo nextest --version >/dev/null 2>&1; then
     step "doctests: cargo test --doc" logged doc.log cargo test "${LOCKED[@]}" --doc
     step "tests: cargo nextest run" logged tests.log cargo nextest run "${LOCKED[@]}"

@@ -1,3 +1,6 @@
-//! Placeholder for the browser UI; the web-app issue replaces it with the Leptos app.
+//! Mounts the app. Everything else is in the library, so its logic is testable on the host.
 
-fn main() {}
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    bedrock_binder_frontend::app::mount();
+}

@@ -4,6 +4,7 @@
 //! the shared set-up in `helpers`.
 
 mod api;
+mod browser;
 mod cli;
 mod golden;
 mod helpers;
