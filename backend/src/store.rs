@@ -12,6 +12,8 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, SystemTime};
 
 use bedrock_binder_shared::Version;
 use sha2::{Digest, Sha256};
@@ -35,10 +37,51 @@ const TEMP_ATTEMPTS: usize = 100;
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// The binding file at one path. Holds no handle: each call opens the file afresh.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct FileStore {
     path: PathBuf,
+    /// The version of the content last read, with the file's stamp at the time; see
+    /// [`FileStore::unchanged_version`].
+    known: Mutex<Option<(Stamp, Version)>>,
 }
+
+impl Clone for FileStore {
+    fn clone(&self) -> Self {
+        FileStore { path: self.path.clone(), known: Mutex::new(self.remembered()) }
+    }
+}
+
+/// What the filesystem says about the file's bytes without reading them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    device: u64,
+    inode: u64,
+    len: u64,
+    modified: SystemTime,
+}
+
+impl Stamp {
+    fn of(metadata: &fs::Metadata) -> Option<Stamp> {
+        #[cfg(unix)]
+        let (device, inode) = {
+            use std::os::unix::fs::MetadataExt;
+            (metadata.dev(), metadata.ino())
+        };
+        #[cfg(not(unix))]
+        let (device, inode) = (0, 0);
+        Some(Stamp { device, inode, len: metadata.len(), modified: metadata.modified().ok()? })
+    }
+
+    /// Whether the stamp can stand for the content. A write in the same clock tick as the
+    /// one we read, of the same length, would leave the stamp unchanged (git's "racy clean"
+    /// problem), so a stamp is trusted only once its time is safely in the past.
+    fn is_settled(&self) -> bool {
+        SystemTime::now().duration_since(self.modified).is_ok_and(|age| age > SETTLE_TIME)
+    }
+}
+
+/// How old a modification time must be before a stamp stands for the content.
+const SETTLE_TIME: Duration = Duration::from_secs(2);
 
 /// The file's content as read, with the version to hand back to [`FileStore::save`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,7 +151,7 @@ impl FileStore {
     /// A store for the file at `path`. Nothing is touched until [`load`](Self::load) or
     /// [`save`](Self::save).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileStore { path: path.into() }
+        FileStore { path: path.into(), known: Mutex::new(None) }
     }
 
     /// The path as given (before any symlink is followed); errors name this path.
@@ -119,17 +162,41 @@ impl FileStore {
     /// Reads the whole file. A missing file reads as empty text with `existed: false` and
     /// the version of empty bytes.
     pub fn load(&self) -> Result<Snapshot, StoreError> {
+        let before = fs::metadata(&self.path).ok().as_ref().and_then(Stamp::of);
         let (bytes, existed) = match fs::read(&self.path) {
             Ok(bytes) => (bytes, true),
             Err(error) if error.kind() == io::ErrorKind::NotFound => (Vec::new(), false),
             Err(source) => return Err(self.read_error(source)),
         };
         let version = version_of(&bytes);
+        let after = fs::metadata(&self.path).ok().as_ref().and_then(Stamp::of);
+        // Remember the version only if nothing moved while we read and the stamp is settled.
+        if let (Some(before), Some(after)) = (before, after)
+            && before == after
+            && before.is_settled()
+        {
+            *self.known.lock().unwrap_or_else(PoisonError::into_inner) = Some((before, version.clone()));
+        }
         let text = String::from_utf8(bytes).map_err(|error| StoreError::InvalidUtf8 {
             path: self.path.clone(),
             offset: error.utf8_error().valid_up_to(),
         })?;
         Ok(Snapshot { text, version, existed })
+    }
+
+    /// The file's version if it is provably the one [`load`](Self::load) last saw, from one
+    /// `stat` and no read: `None` means "read it to know". This answers the UI's frequent
+    /// `If-None-Match` polls cheaply and still never hides an external edit: any write that
+    /// changes the length, the inode (an atomic rename) or the modification time is seen, and
+    /// a stamp is only remembered once its time is safely in the past.
+    pub fn unchanged_version(&self) -> Option<Version> {
+        let (known, version) = self.remembered()?;
+        let now = fs::metadata(&self.path).ok().as_ref().and_then(Stamp::of)?;
+        (now == known).then_some(version)
+    }
+
+    fn remembered(&self) -> Option<(Stamp, Version)> {
+        self.known.lock().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
     /// Replaces the file with `text`, provided it still has the version `expected` (what
@@ -524,5 +591,48 @@ mod tests {
             }
             assert_eq!(entries(dir.path()), ["inference.txt"]);
         }
+    }
+
+    #[test]
+    fn an_unchanged_settled_file_is_known_without_reading_it() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("inference.txt");
+        fs::write(&path, "a.b=\n").expect("write");
+        settle(&path);
+        let store = FileStore::new(&path);
+        assert_eq!(store.unchanged_version(), None, "nothing is known before a load");
+        let snapshot = store.load().expect("load");
+        assert_eq!(store.unchanged_version(), Some(snapshot.version));
+    }
+
+    #[test]
+    fn any_external_edit_makes_the_remembered_version_unknown() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("inference.txt");
+        fs::write(&path, "a.b=\n").expect("write");
+        settle(&path);
+        let store = FileStore::new(&path);
+        store.load().expect("load");
+        // Same length, new content: the modification time (now, not settled) gives it away.
+        fs::write(&path, "c.d=\n").expect("edit");
+        assert_eq!(store.unchanged_version(), None);
+        assert_eq!(store.load().expect("reload").text, "c.d=\n");
+        assert_eq!(store.unchanged_version(), None, "a fresh modification time is not trusted yet");
+    }
+
+    #[test]
+    fn a_freshly_written_file_is_never_vouched_for() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("inference.txt");
+        fs::write(&path, "a.b=\n").expect("write");
+        let store = FileStore::new(&path);
+        store.load().expect("load");
+        assert_eq!(store.unchanged_version(), None);
+    }
+
+    /// Backdates the file's modification time past the settle time, as if written long ago.
+    fn settle(path: &Path) {
+        let file = File::options().write(true).open(path).expect("open");
+        file.set_modified(SystemTime::now() - SETTLE_TIME * 2).expect("set mtime");
     }
 }

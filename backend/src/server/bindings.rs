@@ -37,6 +37,14 @@ pub(super) fn router() -> Router<AppState> {
 /// the current version.
 async fn read(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
     let condition = Condition::if_none_match(&headers);
+    // The UI polls with If-None-Match; when one `stat` proves the file is as last read,
+    // answer at once instead of reading and hashing it on the blocking pool.
+    if let Some(condition) = &condition
+        && let Some(version) = state.store.unchanged_version()
+        && condition.matches_weakly(&version, true)
+    {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag(&version)), no_cache()]).into_response());
+    }
     let answer = blocking(move || {
         let snapshot = state.store.load()?;
         if condition.is_some_and(|condition| condition.matches_weakly(&snapshot.version, snapshot.existed)) {
