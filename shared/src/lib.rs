@@ -14,6 +14,7 @@
 pub mod api;
 pub mod arn;
 pub mod catalog;
+pub mod diagnosis;
 pub mod diagnostic;
 pub mod diff;
 pub mod document;

@@ -4,6 +4,8 @@
 //! the shared set-up in `helpers`.
 
 mod api;
+mod aws_api;
+mod aws_cli;
 mod browser;
 mod cli;
 mod golden;

@@ -33,7 +33,7 @@ struct Initialised {
 }
 
 /// A command-line argument rejected with the same diagnostic the file would get.
-fn rejected(
+pub(super) fn rejected(
     code: Code,
     argument: &str,
     span: std::ops::Range<usize>,

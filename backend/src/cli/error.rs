@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use bedrock_binder_shared::diagnosis::Diagnosis;
+
 use crate::store::StoreError;
 
 /// Why a command failed. `main` prints it to stderr as one sentence (plus a snippet where
@@ -53,6 +55,16 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// An AWS call the command depends on failed, or AWS is not configured; the diagnosis says
+    /// why and what to do.
+    #[error("{}\nhelp: {}", .0.explanation, .0.remedy)]
+    Aws(Box<Diagnosis>),
+    /// A destructive command without `--yes`; the sentence says what it would break.
+    #[error("{0}")]
+    ConfirmationRequired(String),
+    /// The async runtime the AWS commands run on could not start.
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
     /// `init` would overwrite a file.
     #[error("{} already exists; pass --force to overwrite it", .0.display())]
     FileExists(PathBuf),
@@ -73,12 +85,22 @@ impl CliError {
             CliError::UnknownRegion { .. } => "unknown-region",
             CliError::FileExists(_) => "file-exists",
             CliError::Serve { .. } => "serve",
+            CliError::Aws(_) => "aws-error",
+            CliError::ConfirmationRequired(_) => "confirmation-required",
+            CliError::Runtime(_) => "runtime",
         }
     }
 
     /// The error as the API's error body, for `--json`.
     pub fn to_body(&self) -> bedrock_binder_shared::api::ErrorBody {
-        bedrock_binder_shared::api::ErrorBody { code: self.code().to_owned(), message: self.to_string(), details: None }
+        let details = match self {
+            CliError::Aws(diagnosis) => Some(bedrock_binder_shared::api::ErrorDetails {
+                diagnosis: Some((**diagnosis).clone()),
+                ..Default::default()
+            }),
+            _ => None,
+        };
+        bedrock_binder_shared::api::ErrorBody { code: self.code().to_owned(), message: self.to_string(), details }
     }
 
     /// The rustc-like snippet to print under the sentence, if any.

@@ -2,10 +2,12 @@
 //! binding file. Output keeps TPipe's line formats (`N. MODEL -> PROFILE`, `Total: N models`)
 //! so its users feel at home; `--json` prints the same facts as JSON.
 
+mod aws;
 mod edit;
 mod error;
 mod listing;
 mod menu;
+mod profiles;
 mod report;
 mod serve;
 
@@ -13,9 +15,10 @@ use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use bedrock_binder_shared::{Catalog, Document};
+use bedrock_binder_shared::{Catalog, Document, Region};
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::aws::AwsSettings;
 use crate::store::{FileStore, Snapshot};
 
 pub use error::CliError;
@@ -96,7 +99,156 @@ pub enum Command {
         /// The address to listen on; port 0 picks a free port.
         #[arg(long, env = "BEDROCK_BINDER_LISTEN", value_name = "ADDR", default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// The AWS region the server calls by default.
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        /// The largest max tokens a test invocation from the web app may ask for.
+        #[arg(long, env = "BEDROCK_BINDER_MAX_TOKENS_CEILING", value_name = "N", default_value_t = 1024)]
+        max_tokens_ceiling: u32,
+        /// How long discovered models and profiles are reused, in seconds.
+        #[arg(long, env = "BEDROCK_BINDER_CATALOG_TTL", value_name = "SECONDS", default_value_t = 900)]
+        catalog_ttl: u64,
+        #[command(flatten)]
+        aws: AwsArgs,
     },
+    /// Show whether AWS credentials were found, the profile, region and account, or why not.
+    AwsStatus {
+        /// The AWS region.
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// List models per region, with whether each needs an inference profile there and the
+    /// profiles to bind it to.
+    Catalog {
+        /// Fetch the regions from Bedrock now (needs AWS credentials) instead of using only the
+        /// offline catalog.
+        #[arg(long)]
+        live: bool,
+        /// A region to list; repeat (or separate with commas) for several [default: the AWS
+        /// region in use].
+        #[arg(long = "region", env = "AWS_REGION", value_name = "REGION", value_delimiter = ',')]
+        regions: Vec<Region>,
+        /// Only models that need an inference profile in the region.
+        #[arg(long)]
+        requires_profile: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Call a model through its binding with a short prompt (Converse), and explain a failure.
+    /// Exits 1 if the call fails.
+    Test {
+        /// The model id (the binding's key); its binding, or the model itself if direct, is sent.
+        model: String,
+        /// The prompt [default: a one-sentence question].
+        #[arg(long)]
+        prompt: Option<String>,
+        /// The most tokens the reply may have.
+        #[arg(long, value_name = "N", default_value_t = crate::aws::DEFAULT_MAX_TOKENS)]
+        max_tokens: u32,
+        /// The AWS region to call.
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        /// Print the reply as it arrives (ConverseStream).
+        #[arg(long)]
+        stream: bool,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Check every binding against AWS without invoking a model: the profile exists in the
+    /// region, is active and contains the model; the model is not legacy; access is authorized.
+    /// Exits 1 if any check fails.
+    Check {
+        /// Only these models [default: every binding in the file].
+        models: Vec<String>,
+        /// The AWS region the bindings are called from.
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Bind every model that needs a profile in the region and is unbound to the top profile
+    /// discovered there. Shows the changes; writes them only with --yes.
+    BindRequired {
+        /// Write the changes.
+        #[arg(long)]
+        yes: bool,
+        /// The AWS region the bindings are for.
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// The account's application inference profiles: list, create, delete.
+    Profiles {
+        /// What to do.
+        #[command(subcommand)]
+        action: ProfilesAction,
+    },
+}
+
+/// `profiles` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ProfilesAction {
+    /// List the application inference profiles, each with its model and the bindings using it.
+    List {
+        /// The AWS region.
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Create an application inference profile by copying a foundation model or a system profile.
+    Create {
+        /// The profile's name: letters and digits, each optionally followed by one space, `_` or `-`.
+        name: String,
+        /// What to copy: a foundation-model or system inference-profile ARN, or the id of a model or
+        /// system profile the region offers.
+        #[arg(long, value_name = "ARN_OR_ID")]
+        copy_from: String,
+        /// A description.
+        #[arg(long)]
+        description: Option<String>,
+        /// A tag; repeat for several.
+        #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = profiles::parse_tag)]
+        tags: Vec<bedrock_binder_shared::api::ProfileTag>,
+        /// Sent as the clientRequestToken: rerun with the same token after a failure and the profile
+        /// is still created only once.
+        #[arg(long, value_name = "TOKEN")]
+        client_request_token: Option<String>,
+        /// Also bind the new profile's ARN to its model in the file.
+        #[arg(long)]
+        bind: bool,
+        /// The AWS region to create it in.
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Delete an application inference profile. Without --yes nothing is deleted: the bindings
+    /// that point at it are listed and the exit status is 1.
+    Delete {
+        /// The profile's id or ARN.
+        profile: String,
+        /// Delete it, even if bindings point at it.
+        #[arg(long)]
+        yes: bool,
+        /// The AWS region.
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+}
+
+/// The AWS options shared by the commands that call AWS.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AwsArgs {
+    /// The profile of ~/.aws/config to use (SSO profiles included) [default: the default chain].
+    // Its own id: `profile` is also the name of `bind`'s and `profiles delete`'s argument.
+    #[arg(long = "profile", id = "aws_profile", env = "AWS_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
 }
 
 /// Formats `export` can write.
@@ -156,7 +308,29 @@ impl Session {
             Command::Init { force } => self.init(force, out),
             Command::Export { format } => self.export(format, out, err),
             Command::Menu => self.menu(stdin, out, err),
-            Command::Serve { listen } => self.serve(listen, out),
+            Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws } => {
+                let settings = AwsSettings {
+                    profile: aws.profile,
+                    region,
+                    max_tokens_ceiling,
+                    cache_ttl: std::time::Duration::from_secs(catalog_ttl),
+                    ..AwsSettings::default()
+                };
+                self.serve(listen, settings, out)
+            }
+            Command::AwsStatus { region, aws } => self.aws_status(aws::settings(&aws, region), out),
+            Command::Test { model, prompt, max_tokens, region, stream, aws } => {
+                let call = aws::TestCall { model, prompt, max_tokens, stream };
+                self.test(aws::settings(&aws, region), call, out, err)
+            }
+            Command::Check { models, region, aws } => self.check(aws::settings(&aws, region), &models, out, err),
+            Command::Profiles { action } => self.profiles(action, out, err),
+            Command::BindRequired { yes, region, aws } => {
+                self.bind_required(aws::settings(&aws, region), yes, out, err)
+            }
+            Command::Catalog { live, regions, requires_profile, aws } => {
+                self.catalog(aws::settings(&aws, None), &regions, live, requires_profile, out, err)
+            }
         }
     }
 

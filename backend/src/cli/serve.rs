@@ -6,13 +6,14 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 use super::{CliError, Session};
+use crate::aws::{Aws, AwsSettings};
 use crate::server::{self, AppState};
 
 impl Session {
     /// Binds `listen` first, so the printed URL is ready to use the moment it appears (with
     /// port 0 it names the port the system picked), then serves until a shutdown signal and
     /// lets the requests in flight finish.
-    pub(super) fn serve(&self, listen: SocketAddr, out: &mut dyn Write) -> Result<u8, CliError> {
+    pub(super) fn serve(&self, listen: SocketAddr, aws: AwsSettings, out: &mut dyn Write) -> Result<u8, CliError> {
         init_logging();
         let failed = |source| CliError::Serve { addr: listen, source };
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(failed)?;
@@ -22,7 +23,10 @@ impl Session {
             tracing::info!(file = %self.store.path().display(), "serving the binding file");
             writeln!(out, "bedrock-binder listening on http://{addr}")?;
             out.flush()?;
-            let state = AppState::new(self.store.clone(), self.catalog);
+            // AWS is loaded on the first `/api/v1/aws/` request, not here: the server answers at
+            // once, sends nothing anywhere until asked to, and works on the offline catalog
+            // without credentials.
+            let state = AppState::new(self.store.clone(), self.catalog).with_aws(Aws::from_chain(aws));
             server::serve(listener, state, server::shutdown_signal()).await.map_err(failed)?;
             tracing::info!("shut down");
             Ok(0)

@@ -139,7 +139,7 @@ async fn unbind(
 }
 
 /// A new text and its diagnostics, ready to save.
-struct Edited {
+pub(super) struct Edited {
     document: Document,
     diagnostics: Vec<Diagnostic>,
 }
@@ -151,7 +151,7 @@ struct Edited {
 /// Counting errors before and after catches both: an edit may leave errors it did not make,
 /// never add one. (With typed `ModelId` and `ProfileRef` inputs none should ever be added;
 /// this is the check that keeps it so.)
-fn edit_without_new_errors(
+pub(super) fn edit_without_new_errors(
     text: &str,
     catalog: &Catalog,
     edit: impl FnOnce(&mut Document),
@@ -176,7 +176,16 @@ async fn write<F>(state: AppState, condition: Condition, edit: F) -> Result<Resp
 where
     F: FnOnce(&Snapshot, &Catalog) -> Result<Edited, AppError> + Send + 'static,
 {
-    let body = blocking(move || {
+    Ok(respond(write_body(state, condition, edit).await?))
+}
+
+/// [`write`]'s work, answering with the new file rather than a response, for routes that
+/// write the file as one step of something else (binding a profile just created).
+pub(super) async fn write_body<F>(state: AppState, condition: Condition, edit: F) -> Result<BindingsResponse, AppError>
+where
+    F: FnOnce(&Snapshot, &Catalog) -> Result<Edited, AppError> + Send + 'static,
+{
+    blocking(move || {
         let snapshot = state.store.load()?;
         if !condition.matches_strongly(&snapshot.version, snapshot.existed) {
             return Err(conflict(snapshot));
@@ -199,12 +208,11 @@ where
         };
         Ok(BindingsResponse::new(&document, version, diagnostics, true))
     })
-    .await?;
-    Ok(respond(body))
+    .await
 }
 
 /// 412 with what is on disk now, so the client can show both sides.
-fn conflict(snapshot: Snapshot) -> AppError {
+pub(super) fn conflict(snapshot: Snapshot) -> AppError {
     AppError::Conflict { current_version: snapshot.version, current_text: Some(snapshot.text) }
 }
 
@@ -228,7 +236,8 @@ fn field_error(
     message: String,
     help: Option<String>,
 ) -> AppError {
-    let mut diagnostic = Diagnostic::new(code, 1, text, span.start, span.end, format!("the `{field}` field: {message}"));
+    let mut diagnostic =
+        Diagnostic::new(code, 1, text, span.start, span.end, format!("the `{field}` field: {message}"));
     diagnostic.help = help;
     AppError::Invalid { message: format!("the `{field}` field is not valid: {message}"), diagnostics: vec![diagnostic] }
 }

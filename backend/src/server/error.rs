@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bedrock_binder_shared::Diagnostic;
 use bedrock_binder_shared::Version;
-use bedrock_binder_shared::api::{ErrorBody, ErrorDetails};
+use bedrock_binder_shared::api::{ErrorBody, ErrorDetails, ProfileReference};
+use bedrock_binder_shared::diagnosis::Diagnosis;
 
 use crate::store::StoreError;
 
@@ -78,6 +79,25 @@ pub enum AppError {
          it was made against; GET /api/v1/bindings gives it"
     )]
     PreconditionRequired,
+    /// 409 `confirmation-required`: a destructive request without `confirm=true`; the details
+    /// list the binding lines it would break.
+    #[error("{message}")]
+    ConfirmationRequired {
+        /// One sentence.
+        message: String,
+        /// The binding lines that point at what would be deleted.
+        references: Vec<ProfileReference>,
+    },
+    /// 422 `invalid-request`: a field of the request has a value the route does not accept (a
+    /// malformed region, `max_tokens` over the ceiling, …).
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// 424 `aws-error`: the AWS call the request depends on failed (no credentials, access
+    /// denied, …). The message is the diagnosis's explanation; the details carry the whole
+    /// diagnosis, remedy and fix included. A 4xx, since the cause is the AWS side's answer or
+    /// configuration, which the user can act on, not a fault of this server.
+    #[error("{}", .0.explanation)]
+    Aws(Box<Diagnosis>),
     /// 500 `internal`: reading or writing the file failed. The error's text, which names
     /// paths and OS errors, is only logged. (A store conflict or a file that is not UTF-8
     /// becomes [`AppError::Conflict`] or [`AppError::InvalidUtf8`] instead: see the `From`.)
@@ -119,6 +139,9 @@ impl AppError {
             AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-text"),
             AppError::InvalidUtf8 { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-utf8"),
             AppError::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
+            AppError::ConfirmationRequired { .. } => (StatusCode::CONFLICT, "confirmation-required"),
+            AppError::InvalidRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-request"),
+            AppError::Aws(_) => (StatusCode::FAILED_DEPENDENCY, "aws-error"),
             AppError::Store(_) | AppError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -138,6 +161,10 @@ impl AppError {
                 Some(ErrorDetails { current_version: Some(current_version), current_text, ..ErrorDetails::default() })
             }
             AppError::Invalid { diagnostics, .. } => Some(ErrorDetails { diagnostics, ..ErrorDetails::default() }),
+            AppError::ConfirmationRequired { references, .. } => {
+                Some(ErrorDetails { references, ..ErrorDetails::default() })
+            }
+            AppError::Aws(diagnosis) => Some(ErrorDetails { diagnosis: Some(*diagnosis), ..ErrorDetails::default() }),
             _ => None,
         };
         ErrorBody { code: code.to_owned(), message, details }

@@ -10,6 +10,7 @@
 //! | `GET /api/v1/catalog` | [`catalog`] |
 //! | `GET /api/v1/export`, `POST /api/v1/import/preview` | [`transfer`] |
 //! | `GET /api/v1/health` | [`health`] |
+//! | `/api/v1/aws/…`: status, refresh, live catalog, test, check, profiles, bind-required | [`aws`] |
 //! | everything else: the UI, with `index.html` for unknown paths | [`assets`] |
 //!
 //! The server keeps nothing of the file between requests: every request reads it from disk,
@@ -17,6 +18,7 @@
 //! version is refused (412).
 
 mod assets;
+mod aws;
 mod bindings;
 mod catalog;
 mod conditional;
@@ -36,6 +38,7 @@ use axum::response::Response;
 use bedrock_binder_shared::Catalog;
 use tokio::net::TcpListener;
 
+use crate::aws::{Aws, AwsSettings};
 use crate::store::FileStore;
 
 pub use error::{AppError, InternalError};
@@ -43,19 +46,30 @@ pub use error::{AppError, InternalError};
 /// The largest request body the API reads: 1 MiB.
 pub const BODY_LIMIT: usize = 1 << 20;
 
-/// What every handler shares: where the file is and the model catalog. Cheap to clone.
+/// What every handler shares: where the file is, the model catalog and the AWS handle.
+/// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The binding file; read afresh by every request.
     pub store: Arc<FileStore>,
     /// The model catalog the file is validated against.
     pub catalog: &'static Catalog,
+    /// AWS: credentials, clients and the discovery cache, loaded on first use.
+    pub aws: Aws,
 }
 
 impl AppState {
-    /// State for the file at `store` checked against `catalog`.
+    /// State for the file at `store` checked against `catalog`, with AWS through the default
+    /// credential chain (loaded only when an `/aws/` route is first used).
     pub fn new(store: FileStore, catalog: &'static Catalog) -> Self {
-        AppState { store: Arc::new(store), catalog }
+        AppState { store: Arc::new(store), catalog, aws: Aws::from_chain(AwsSettings::default()) }
+    }
+
+    /// The same state with another AWS handle (tests point one at the fake Bedrock).
+    #[must_use]
+    pub fn with_aws(mut self, aws: Aws) -> Self {
+        self.aws = aws;
+        self
     }
 }
 
@@ -66,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .merge(catalog::router())
         .merge(transfer::router())
         .merge(health::router())
+        .merge(aws::router())
         // Applies to every route registered above.
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
