@@ -493,3 +493,24 @@ def test_a_model_made_profile_only_through_the_control_endpoint(fake_url, runtim
     control(fake_url, "/__fake/script", {"models": [patch]})
     refused = error_of(runtime.converse, modelId=NOVA_PRO, messages=MESSAGES)
     assert refused["Error"]["Message"].startswith(f"Invocation of model ID {NOVA_PRO} with on-demand throughput")
+
+
+def test_a_profile_status_set_through_the_control_endpoint(fake_url, bedrock):
+    """A status the service model does not list (it lists only ACTIVE) still parses: botocore,
+    like the Rust SDK, keeps an unknown enum value as a string. The rest of the response
+    conforms."""
+    profile_id = "us.amazon.nova-pro-v1:0"
+    patch = {"region": "us-east-1", "profile_id": profile_id, "status": "DISABLED"}
+    control(fake_url, "/__fake/script", {"profiles": [patch]})
+    profile = bedrock.get_inference_profile(inferenceProfileIdentifier=profile_id)
+    assert profile["status"] == "DISABLED"
+    conforms(bedrock, "GetInferenceProfile", {**profile, "status": "ACTIVE"})
+    listed = bedrock.list_inference_profiles(typeEquals="SYSTEM_DEFINED")["inferenceProfileSummaries"]
+    assert [p["status"] for p in listed if p["inferenceProfileId"] == profile_id] == ["DISABLED"]
+    assert all(p["status"] == "ACTIVE" for p in listed if p["inferenceProfileId"] != profile_id)
+
+    missing = {"region": "us-east-1", "profile_id": "eu.amazon.nova-pro-v1:0", "status": "DISABLED"}
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        control(fake_url, "/__fake/script", {"profiles": [missing]})
+    assert refused.value.code == 422
+    assert refused.value.read().decode() == "us-east-1 has no inference profile `eu.amazon.nova-pro-v1:0`"

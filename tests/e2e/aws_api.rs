@@ -857,3 +857,64 @@ async fn bind_required_previews_every_unbound_profile_only_model_and_applies_thr
     assert_eq!(home.read(), preview.text);
     assert!(test_call(&app, serde_json::json!({ "model": NOVA })).await.ok);
 }
+
+// --- a profile that is not ACTIVE --------------------------------------------------------
+
+#[tokio::test]
+async fn check_fails_profile_active_for_a_profile_that_is_not_active_and_passes_once_it_is() {
+    let fake = FakeBedrock::with_default_regions()
+        .profile_status("us-east-1", NOVA_US, "DISABLED")
+        .spawn()
+        .await
+        .expect("fake");
+    let home = TestHome::with_file(&format!("{NOVA}={NOVA_US}\n"));
+    let app = app_on(&home, &fake).await;
+    let report: CheckResponse = send(&app, post_json("/api/v1/aws/check", None, serde_json::json!({}))).await.json();
+    assert!(!report.ok);
+    let binding = &report.bindings[0];
+    assert_eq!((binding.model.as_str(), binding.profile.as_str(), binding.ok), (NOVA, NOVA_US, false));
+    let outcome = |status: CheckStatus| -> Vec<CheckKind> {
+        binding.checks.iter().filter(|c| c.status == status).map(|c| c.check).collect()
+    };
+    assert_eq!(outcome(CheckStatus::Fail), [CheckKind::ProfileActive]);
+    let failed = binding.checks.iter().find(|c| c.check == CheckKind::ProfileActive).expect("checked");
+    assert_eq!(failed.message, "the profile is DISABLED, not ACTIVE");
+    assert!(
+        outcome(CheckStatus::Pass).starts_with(&[CheckKind::WellFormed, CheckKind::ProfileExists]),
+        "the profile was found: only its status fails"
+    );
+    assert!(outcome(CheckStatus::Pass).contains(&CheckKind::ProfileContainsModel), "the later checks still run");
+    let diagnosis = binding.diagnosis.as_ref().expect("the failure is the diagnosis");
+    assert!(
+        diagnosis.explanation.contains(&format!("`{NOVA_US}` is DISABLED; only ACTIVE profiles can be called")),
+        "{}",
+        diagnosis.explanation
+    );
+    assert!(diagnosis.remedy.contains("bind another profile"), "{}", diagnosis.remedy);
+    let asked = fake.requests().into_iter().find(|r| r.operation == Some(Operation::GetInferenceProfile));
+    let asked = asked.expect("the status came from GetInferenceProfile, through the SDK");
+    assert_eq!((asked.status, asked.model_id.as_deref()), (200, Some(NOVA_US)));
+
+    fake.set_profile_status("us-east-1", NOVA_US, fake_bedrock::PROFILE_ACTIVE);
+    let report: CheckResponse = send(&app, post_json("/api/v1/aws/check", None, serde_json::json!({}))).await.json();
+    assert!(report.ok, "{report:?}");
+}
+
+#[tokio::test]
+async fn a_profile_that_is_not_active_is_listed_with_its_status_but_never_suggested() {
+    let fake = FakeBedrock::with_default_regions()
+        .profile_only("us-east-1", NOVA)
+        .profile_status("us-east-1", NOVA_US, "DISABLED")
+        .spawn()
+        .await
+        .expect("fake");
+    let home = TestHome::new();
+    let app = app_on(&home, &fake).await;
+    refresh(&app, &["us-east-1"]).await;
+    let catalog: AwsCatalogResponse = send(&app, get("/api/v1/aws/catalog?regions=us-east-1")).await.json();
+    let region = &catalog.regions[0];
+    let profile = region.profiles.iter().find(|p| p.id == NOVA_US).expect("discovered");
+    assert_eq!(profile.status, "DISABLED", "read with as_str(), unknown to the SDK's enum");
+    let nova = region.models.iter().find(|m| m.id == NOVA).expect("nova");
+    assert!(nova.suggestions.iter().all(|s| s.profile != NOVA_US), "{:?}", nova.suggestions);
+}

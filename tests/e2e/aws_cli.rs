@@ -379,3 +379,15 @@ fn serve_without_credentials_starts_at_once_says_why_and_keeps_the_offline_catal
     assert_eq!(code, 200);
     assert!(fake.requests().is_empty());
 }
+
+#[test]
+fn check_exits_1_when_the_bound_profile_is_not_active() {
+    let fake =
+        FakeBedrock::with_default_regions().profile_status("us-east-1", NOVA_US, "DISABLED").start().expect("fake");
+    let home = TestHome::with_file(&format!("{NOVA}={NOVA_US}\n"));
+    let run = aws_run(&home, &fake, &["check"]).failure();
+    assert!(run.stdout.contains(&format!("✗ {NOVA} -> {NOVA_US} (line 1)\n")), "{}", run.stdout);
+    assert!(run.stdout.contains("    ✗ profile active: the profile is DISABLED, not ACTIVE\n"), "{}", run.stdout);
+    assert!(run.stdout.contains("only ACTIVE profiles can be called"), "{}", run.stdout);
+    assert!(run.stdout.ends_with("Checked 1 bindings in us-east-1: 0 passed, 1 failed\n"), "{}", run.stdout);
+}

@@ -243,6 +243,14 @@ impl ProfileType {
     }
 }
 
+/// The `status` every profile has unless a test sets another: the only value of the service
+/// model's `InferenceProfileStatus`.
+pub const PROFILE_ACTIVE: &str = "ACTIVE";
+
+fn profile_active() -> String {
+    PROFILE_ACTIVE.to_owned()
+}
+
 /// A resource tag.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tag {
@@ -272,6 +280,12 @@ pub struct FakeProfile {
     pub updated_at: u64,
     /// The tags given to CreateInferenceProfile.
     pub tags: Vec<Tag>,
+    /// `status`: [`PROFILE_ACTIVE`] unless a test sets another value. The service model lists
+    /// only `ACTIVE`, so any other (`DISABLED`, say) is one a client does not expect, which is
+    /// what a test of a client's status check needs. Invocations through the profile are served
+    /// whatever its status: what Bedrock answers then is not known.
+    #[serde(default = "profile_active")]
+    pub status: String,
 }
 
 impl FakeProfile {
@@ -291,6 +305,7 @@ impl FakeProfile {
             created_at: SYSTEM_PROFILE_CREATED_AT,
             updated_at: SYSTEM_PROFILE_CREATED_AT,
             tags: Vec::new(),
+            status: profile_active(),
         }
     }
 
@@ -318,7 +333,7 @@ impl FakeProfile {
             "inferenceProfileArn": self.arn(region, account),
             "models": self.model_arns.iter().map(|arn| json!({ "modelArn": arn })).collect::<Vec<_>>(),
             "inferenceProfileId": self.id,
-            "status": "ACTIVE",
+            "status": self.status,
             "type": self.profile_type.as_str(),
         });
         if let (Some(description), Some(object)) = (&self.description, summary.as_object_mut()) {
@@ -381,6 +396,11 @@ impl RegionData {
     /// The profile with this id.
     pub fn profile(&self, id: &str) -> Option<&FakeProfile> {
         self.profiles.iter().find(|p| p.id == id)
+    }
+
+    /// The profile with this id, to change it.
+    pub fn profile_mut(&mut self, id: &str) -> Option<&mut FakeProfile> {
+        self.profiles.iter_mut().find(|p| p.id == id)
     }
 }
 
@@ -487,6 +507,7 @@ mod tests {
         assert_eq!(summary["models"][1]["modelArn"], "arn:aws:bedrock:us-west-2::foundation-model/x.y-v1:0");
         assert_eq!(summary["createdAt"], "2024-08-27T00:00:00Z");
         assert_eq!(summary["type"], "SYSTEM_DEFINED");
+        assert_eq!(summary["status"], "ACTIVE");
         assert!(summary.get("description").is_none());
     }
 }

@@ -17,7 +17,8 @@
 //! message ([`FakeError`]); some arise by themselves (the on-demand ValidationException for a
 //! model that needs a profile in that region, "The provided model identifier is invalid." for
 //! what the region does not have, end of life), any can be scripted ([`Rule`]), and latency can
-//! be injected ([`LatencyRule`]). Every request is logged ([`RequestRecord`]).
+//! be injected ([`LatencyRule`]). A profile's status can be set to something other than ACTIVE
+//! ([`FakeBedrock::profile_status`]). Every request is logged ([`RequestRecord`]).
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
@@ -60,10 +61,10 @@ use bedrock_binder_shared::Catalog;
 
 pub use data::{
     AgreementStatus, Availability, DEFAULT_ACCOUNT, DEFAULT_REGIONS, FakeModel, FakeProfile, InferenceType, Lifecycle,
-    ProfileType, RegionData, Tag,
+    PROFILE_ACTIVE, ProfileType, RegionData, Tag,
 };
 pub use error::FakeError;
-pub use script::{ControlScript, LatencyRule, ModelMatch, ModelPatch, Operation, RequestRecord, Rule};
+pub use script::{ControlScript, LatencyRule, ModelMatch, ModelPatch, Operation, ProfilePatch, RequestRecord, Rule};
 
 use service::{Initial, Shared, State, lock};
 
@@ -138,6 +139,19 @@ impl FakeBedrock {
     #[must_use]
     pub fn profile_only(self, region: impl Into<String>, model_id: &str) -> FakeBedrock {
         self.update_region(region, |data| make_profile_only(data, model_id))
+    }
+
+    /// Sets the `status` of the profile `profile_id` in `region` (see [`FakeProfile::status`]),
+    /// for testing what a client does with a profile that is not ACTIVE.
+    ///
+    /// # Panics
+    /// If the region has no such profile: a test would otherwise pass or fail for the wrong
+    /// reason.
+    #[must_use]
+    #[track_caller]
+    pub fn profile_status(mut self, region: &str, profile_id: &str, status: impl Into<String>) -> FakeBedrock {
+        set_profile_status(&mut self.regions, region, profile_id, status.into());
+        self
     }
 
     /// Adds a failure rule.
@@ -223,6 +237,14 @@ impl FakeBedrock {
     }
 }
 
+#[track_caller]
+fn set_profile_status(regions: &mut BTreeMap<String, RegionData>, region: &str, profile_id: &str, status: String) {
+    match regions.get_mut(region).and_then(|data| data.profile_mut(profile_id)) {
+        Some(profile) => profile.status = status,
+        None => panic!("the fake has no inference profile `{profile_id}` in {region}"),
+    }
+}
+
 fn make_profile_only(data: &mut RegionData, model_id: &str) {
     if data.model(model_id).is_none() {
         data.models.push(FakeModel::new(model_id));
@@ -289,15 +311,22 @@ impl FakeHandle {
         self.update_region(region, |data| make_profile_only(data, model_id));
     }
 
+    /// See [`FakeBedrock::profile_status`] (which panics the same way).
+    #[track_caller]
+    pub fn set_profile_status(&self, region: &str, profile_id: &str, status: impl Into<String>) {
+        set_profile_status(&mut lock(&self.shared).regions, region, profile_id, status.into());
+    }
+
     /// One region's data as it is now (application profiles created through the API
     /// included).
     pub fn region_data(&self, region: &str) -> Option<RegionData> {
         lock(&self.shared).regions.get(region).cloned()
     }
 
-    /// Adds a control script's rules, latency and data changes.
-    pub fn apply(&self, script: ControlScript) {
-        lock(&self.shared).apply(script);
+    /// Adds a control script's rules, latency and data changes. A script with a profile patch
+    /// for a profile that does not exist changes nothing, and the error says which.
+    pub fn apply(&self, script: ControlScript) -> Result<(), String> {
+        lock(&self.shared).apply(script)
     }
 
     /// Back to the configuration the fake started with, with an empty request log.

@@ -3,7 +3,7 @@
 //!
 //! Prints `fake-bedrock listening on http://ADDR` once the port is bound, then serves until
 //! Ctrl-C or SIGTERM. Tests script it over HTTP: `POST /__fake/script` (rules, latency, model
-//! changes), `POST /__fake/reset`, `GET /__fake/requests`, `GET /__fake/regions`.
+//! and profile changes), `POST /__fake/reset`, `GET /__fake/requests`, `GET /__fake/regions`.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

@@ -233,6 +233,18 @@ pub struct ModelPatch {
     pub remove: bool,
 }
 
+/// A change to one inference profile of one region, which must exist.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfilePatch {
+    /// The region.
+    pub region: String,
+    /// The profile id (`us.amazon.nova-pro-v1:0`, or an application profile's 12 characters).
+    pub profile_id: String,
+    /// A new `status`, e.g. `DISABLED` (see [`crate::FakeProfile::status`]).
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
 /// The body of `POST /__fake/script`: everything in it is added to the running fake.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlScript {
@@ -245,6 +257,10 @@ pub struct ControlScript {
     /// Data changes, applied in order.
     #[serde(default)]
     pub models: Vec<ModelPatch>,
+    /// Profile changes, applied in order after the models. A script naming a profile its
+    /// region does not have is refused whole.
+    #[serde(default)]
+    pub profiles: Vec<ProfilePatch>,
 }
 
 /// One request the fake received (control requests are not logged).
@@ -311,6 +327,7 @@ mod tests {
         );
         assert_eq!(script.models[0].inference_types, Some(vec![InferenceType::InferenceProfile]));
         assert!(!script.models[0].remove);
+        assert!(script.profiles.is_empty());
     }
 
     #[test]

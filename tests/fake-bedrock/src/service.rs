@@ -17,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
-use crate::data::{FakeModel, FakeProfile, Lifecycle, ProfileType, RegionData, Tag};
+use crate::data::{FakeModel, FakeProfile, Lifecycle, PROFILE_ACTIVE, ProfileType, RegionData, Tag};
 use crate::script::{ControlScript, LatencyRule, Operation, RequestRecord, Rule};
 use crate::wire::{self, Arn, Auth};
 use crate::{FakeError, eventstream, sts};
@@ -105,8 +105,15 @@ impl State {
         self.created.clear();
     }
 
-    /// Adds a control script's rules, latency and data changes.
-    pub(crate) fn apply(&mut self, script: ControlScript) {
+    /// Adds a control script's rules, latency and data changes; a script with a profile patch
+    /// for a profile that does not exist changes nothing and says which.
+    pub(crate) fn apply(&mut self, script: ControlScript) -> Result<(), String> {
+        if let Some(patch) = script.profiles.iter().find(|p| {
+            // A model patch cannot add a profile, so checking before applying anything is exact.
+            self.region(&p.region).and_then(|data| data.profile(&p.profile_id)).is_none()
+        }) {
+            return Err(format!("{} has no inference profile `{}`", patch.region, patch.profile_id));
+        }
         self.rules.extend(script.rules);
         self.latency.extend(script.latency);
         for patch in script.models {
@@ -127,6 +134,13 @@ impl State {
                 }
             }
         }
+        for patch in script.profiles {
+            let profile = self.regions.get_mut(&patch.region).and_then(|data| data.profile_mut(&patch.profile_id));
+            if let (Some(profile), Some(status)) = (profile, patch.status) {
+                profile.status = status;
+            }
+        }
+        Ok(())
     }
 
     fn next_count(&mut self) -> u64 {
@@ -336,6 +350,7 @@ impl State {
             created_at: now,
             updated_at: now,
             tags,
+            status: PROFILE_ACTIVE.to_owned(),
         };
         let arn = profile.arn(region, &self.account);
         self.regions.entry(region.to_owned()).or_default().profiles.push(profile);
@@ -475,10 +490,13 @@ pub(crate) fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-/// `POST /__fake/script`: adds a [`ControlScript`]'s rules, latency and data changes.
-async fn control_script(AxumState(shared): AxumState<Shared>, Json(script): Json<ControlScript>) -> StatusCode {
-    lock(&shared).apply(script);
-    StatusCode::NO_CONTENT
+/// `POST /__fake/script`: adds a [`ControlScript`]'s rules, latency and data changes; 422 with
+/// the reason, changing nothing, when a profile patch names a profile that does not exist.
+async fn control_script(AxumState(shared): AxumState<Shared>, Json(script): Json<ControlScript>) -> Response {
+    match lock(&shared).apply(script) {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(message) => (StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
+    }
 }
 
 /// `POST /__fake/reset`: back to the starting configuration, with an empty request log.
@@ -725,7 +743,7 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
 
 /// CreateInferenceProfile's 201.
 fn created_response(arn: &str) -> Response {
-    json_response(StatusCode::CREATED, &json!({ "inferenceProfileArn": arn, "status": "ACTIVE" }))
+    json_response(StatusCode::CREATED, &json!({ "inferenceProfileArn": arn, "status": PROFILE_ACTIVE }))
 }
 
 fn stream_response(bytes: Vec<u8>) -> Response {

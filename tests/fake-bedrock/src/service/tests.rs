@@ -562,6 +562,56 @@ async fn the_control_endpoint_scripts_errors_latency_and_data() {
     assert_eq!(converse(&app, NOVA_PRO, "us-east-1").await.status, StatusCode::OK);
 }
 
+async fn post_script(app: &Router, script: &Value) -> Answer {
+    let request = Request::post("/__fake/script")
+        .header("content-type", "application/json")
+        .body(Body::from(script.to_string()))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Answer { status, headers, body }
+}
+
+#[tokio::test]
+async fn a_profile_status_set_by_script_shows_in_get_and_list_and_calls_still_go_through() {
+    let (app, _) = default_app();
+    let id = "us.amazon.nova-pro-v1:0";
+    let script = json!({ "profiles": [{ "region": "us-east-1", "profile_id": id, "status": "DISABLED" }] });
+    assert_eq!(post_script(&app, &script).await.status, StatusCode::NO_CONTENT);
+
+    let profile = get(&app, &format!("/inference-profiles/{}", segment(id)), "us-east-1").await.json();
+    assert_eq!(profile["status"], "DISABLED");
+    let listed = get(&app, "/inference-profiles?type=SYSTEM_DEFINED", "us-east-1").await.json();
+    let summaries = listed["inferenceProfileSummaries"].as_array().unwrap();
+    assert_eq!(summaries.iter().find(|p| p["inferenceProfileId"] == id).unwrap()["status"], "DISABLED");
+    assert!(summaries.iter().filter(|p| p["inferenceProfileId"] != id).all(|p| p["status"] == "ACTIVE"));
+    let other_region = get(&app, &format!("/inference-profiles/{}", segment(id)), "us-west-2").await.json();
+    assert_eq!(other_region["status"], "ACTIVE", "only the region named");
+    assert_eq!(converse(&app, id, "us-east-1").await.status, StatusCode::OK, "what AWS does then is not known");
+}
+
+#[tokio::test]
+async fn a_script_naming_a_missing_profile_is_refused_whole() {
+    let (app, handle) = default_app();
+    let script = json!({
+        "rules": [{ "operation": "Converse", "error": "Throttling" }],
+        "profiles": [{ "region": "us-east-1", "profile_id": "eu.amazon.nova-pro-v1:0", "status": "DISABLED" }],
+    });
+    let refused = post_script(&app, &script).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(String::from_utf8_lossy(&refused.body), "us-east-1 has no inference profile `eu.amazon.nova-pro-v1:0`");
+    assert_eq!(converse(&app, NOVA_PRO, "us-east-1").await.status, StatusCode::OK, "the rule was not added");
+
+    handle.set_profile_status("eu-west-1", "eu.amazon.nova-pro-v1:0", "DISABLED");
+    let data = handle.region_data("eu-west-1").unwrap();
+    assert_eq!(data.profile("eu.amazon.nova-pro-v1:0").unwrap().status, "DISABLED");
+    let reset = app.clone().oneshot(Request::post("/__fake/reset").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    assert_eq!(handle.region_data("eu-west-1").unwrap().profile("eu.amazon.nova-pro-v1:0").unwrap().status, "ACTIVE");
+}
+
 #[tokio::test]
 async fn a_latency_rule_delays_only_its_operation() {
     let (app, handle) = default_app();
