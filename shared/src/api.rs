@@ -414,6 +414,18 @@ pub enum RegionState {
     Failed,
 }
 
+impl RegionState {
+    /// The name on the wire (`serde`'s), for attributes and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionState::Pending => "pending",
+            RegionState::Running => "running",
+            RegionState::Done => "done",
+            RegionState::Failed => "failed",
+        }
+    }
+}
+
 /// One region of a refresh.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegionProgress {
@@ -566,6 +578,24 @@ pub enum CheckKind {
     Authorized,
     /// GetFoundationModelAvailability: the Marketplace agreement is AVAILABLE.
     Agreement,
+}
+
+impl CheckKind {
+    /// The name on the wire (`serde`'s), for attributes and logs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckKind::WellFormed => "well-formed",
+            CheckKind::ArnRegion => "arn-region",
+            CheckKind::ProfileExists => "profile-exists",
+            CheckKind::ProfileActive => "profile-active",
+            CheckKind::ProfileContainsModel => "profile-contains-model",
+            CheckKind::ModelOffered => "model-offered",
+            CheckKind::OnDemand => "on-demand",
+            CheckKind::NotLegacy => "not-legacy",
+            CheckKind::Authorized => "authorized",
+            CheckKind::Agreement => "agreement",
+        }
+    }
 }
 
 /// How one check came out.
@@ -770,4 +800,20 @@ pub struct BindRequiredPreview {
     /// Profile-only models left unbound, with the reason.
     #[serde(default)]
     pub skipped: Vec<SkippedModel>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_for_attributes_are_the_wire_names() {
+        for state in [RegionState::Pending, RegionState::Running, RegionState::Done, RegionState::Failed] {
+            assert_eq!(serde_json::to_value(state).expect("serialize"), state.as_str());
+        }
+        for kind in [CheckKind::WellFormed, CheckKind::ArnRegion, CheckKind::ProfileContainsModel, CheckKind::NotLegacy]
+        {
+            assert_eq!(serde_json::to_value(kind).expect("serialize"), kind.as_str());
+        }
+    }
 }

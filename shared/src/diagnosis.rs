@@ -64,6 +64,35 @@ pub enum DiagnosisCode {
     Unknown,
 }
 
+impl DiagnosisCode {
+    /// The name on the wire (`serde`'s), which the UI keys on.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiagnosisCode::OnDemandNotSupported => "on-demand-not-supported",
+            DiagnosisCode::InvalidModelIdentifier => "invalid-model-identifier",
+            DiagnosisCode::AccessDenied => "access-denied",
+            DiagnosisCode::MarketplaceAccessDenied => "marketplace-access-denied",
+            DiagnosisCode::UseCaseFormRequired => "use-case-form-required",
+            DiagnosisCode::EndOfLife => "end-of-life",
+            DiagnosisCode::LegacyNotActive => "legacy-not-active",
+            DiagnosisCode::Throttled => "throttled",
+            DiagnosisCode::ModelTimeout => "model-timeout",
+            DiagnosisCode::ModelNotReady => "model-not-ready",
+            DiagnosisCode::ModelError => "model-error",
+            DiagnosisCode::ServiceUnavailable => "service-unavailable",
+            DiagnosisCode::InternalServer => "internal-server",
+            DiagnosisCode::NoCredentials => "no-credentials",
+            DiagnosisCode::ExpiredCredentials => "expired-credentials",
+            DiagnosisCode::InvalidCredentials => "invalid-credentials",
+            DiagnosisCode::NoRegion => "no-region",
+            DiagnosisCode::Unreachable => "unreachable",
+            DiagnosisCode::NotFound => "not-found",
+            DiagnosisCode::Validation => "validation",
+            DiagnosisCode::Unknown => "unknown",
+        }
+    }
+}
+
 /// A change the UI can apply for the user: the remedy, done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -431,6 +460,21 @@ mod tests {
     use crate::api::SuggestionKind;
 
     const SONNET: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+    #[test]
+    fn every_codes_name_is_its_wire_name() {
+        let codes = [
+            DiagnosisCode::OnDemandNotSupported,
+            DiagnosisCode::InvalidModelIdentifier,
+            DiagnosisCode::MarketplaceAccessDenied,
+            DiagnosisCode::UseCaseFormRequired,
+            DiagnosisCode::NoCredentials,
+            DiagnosisCode::Unknown,
+        ];
+        for code in codes {
+            assert_eq!(serde_json::to_value(code).expect("serialize"), code.as_str(), "{code:?}");
+        }
+    }
 
     fn error(error_type: &str, message: &str) -> AwsErrorInfo {
         AwsErrorInfo { error_type: error_type.to_owned(), message: message.to_owned(), status: None }

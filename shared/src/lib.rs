@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod api;
+pub mod application_profile;
 pub mod arn;
 pub mod catalog;
 pub mod diagnosis;

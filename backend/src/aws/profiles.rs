@@ -12,6 +12,7 @@ use aws_sdk_bedrock::types::{InferenceProfileModelSource, InferenceProfileType, 
 use bedrock_binder_shared::api::{
     DiscoveredProfile, InferenceProfileType as ProfileType, ProfileReference, ProfileTag,
 };
+use bedrock_binder_shared::application_profile::{ProfileDescription, ProfileFieldError, ProfileName, check_tags};
 use bedrock_binder_shared::diagnosis::{Context, Diagnosis};
 use bedrock_binder_shared::{Arn, ArnResource, Document, ModelId, Region};
 
@@ -60,50 +61,24 @@ impl NewProfile {
         region: Region,
         discovered: Option<&super::discovery::RegionSnapshot>,
     ) -> Result<NewProfile, String> {
-        let name = name.trim();
-        if !is_profile_name(name) {
-            return Err(format!(
-                "the name `{name}` is not allowed: 1 to 64 letters and digits, each optionally followed by one space, \
-                 `_` or `-`"
-            ));
-        }
-        let description = description.map(str::trim).filter(|d| !d.is_empty());
-        if description.is_some_and(|d| d.chars().count() > 200) {
-            return Err("the description is longer than 200 characters".to_owned());
-        }
+        let field = |error: ProfileFieldError| error.message;
+        let name: ProfileName = name.parse().map_err(field)?;
+        let description: ProfileDescription = description.unwrap_or_default().parse().map_err(field)?;
         let copy_from = resolve_copy_from(copy_from.trim(), &region, discovered)?;
-        if tags.len() > 200 {
-            return Err("a profile can have at most 200 tags".to_owned());
-        }
-        if let Some(tag) = tags.iter().find(|t| t.key.is_empty() || t.key.len() > 128 || t.value.len() > 256) {
-            return Err(format!(
-                "the tag `{}` is not allowed: keys have 1 to 128 characters, values up to 256",
-                tag.key
-            ));
-        }
+        check_tags(&tags).map_err(field)?;
         let client_request_token = client_request_token.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty());
         if client_request_token.as_deref().is_some_and(|t| t.len() > 256) {
             return Err("the client request token is longer than 256 characters".to_owned());
         }
         Ok(NewProfile {
-            name: name.to_owned(),
-            description: description.map(str::to_owned),
+            name: name.as_str().to_owned(),
+            description: description.as_deref().map(str::to_owned),
             copy_from,
             tags,
             client_request_token,
             region,
         })
     }
-}
-
-/// AWS's `([0-9a-zA-Z][ _-]?)+`, 1 to 64 characters.
-fn is_profile_name(name: &str) -> bool {
-    let bytes = name.as_bytes();
-    !bytes.is_empty()
-        && bytes.len() <= 64
-        && bytes[0].is_ascii_alphanumeric()
-        && bytes.iter().all(|b| b.is_ascii_alphanumeric() || matches!(b, b' ' | b'_' | b'-'))
-        && bytes.windows(2).all(|pair| pair[0].is_ascii_alphanumeric() || pair[1].is_ascii_alphanumeric())
 }
 
 /// The `copyFrom` ARN: an ARN as given, or the ARN the region gave a discovered model or

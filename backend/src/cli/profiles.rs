@@ -30,12 +30,7 @@ struct DeletedOutput<'a> {
 
 /// `--tag KEY=VALUE`.
 pub(super) fn parse_tag(text: &str) -> Result<ProfileTag, String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => {
-            Ok(ProfileTag { key: key.trim().to_owned(), value: value.trim().to_owned() })
-        }
-        _ => Err(format!("`{text}` is not KEY=VALUE")),
-    }
+    bedrock_binder_shared::application_profile::parse_tag(text).map_err(|error| error.message)
 }
 
 fn aws_error(diagnosis: bedrock_binder_shared::diagnosis::Diagnosis) -> CliError {
