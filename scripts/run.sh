@@ -18,7 +18,7 @@ if [ -f frontend/Trunk.toml ]; then
     bash scripts/setup.sh wasm trunk wasm-bindgen wasm-opt >&2
     # trunk's `offline = true` passes --offline to its cargo build: download crates first.
     cargo fetch "${LOCKED[@]}" >&2
-    (cd frontend && trunk build --release "${LOCKED[@]}") >&2
+    bash scripts/build-ui.sh "${LOCKED[@]}" >&2
 fi
 cargo build "${LOCKED[@]}" --release -p bedrock-binder >&2
 

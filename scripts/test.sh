@@ -78,9 +78,8 @@ fi
 # passes --offline to its `cargo build`; its own `cargo metadata` call downloads too.)
 step "cargo fetch" cargo fetch "${LOCKED[@]}"
 
-build_frontend() { (cd frontend && trunk build --release "${LOCKED[@]}"); }
 if [ "$HAVE_FRONTEND" = 1 ]; then
-    step "frontend: trunk build --release" build_frontend
+    step "frontend: both bundles (scripts/build-ui.sh)" bash scripts/build-ui.sh "${LOCKED[@]}"
 else
     skip "frontend build (no frontend/Trunk.toml yet)"
 fi

@@ -3,18 +3,25 @@
 //! web-sys `fetch` and serde_json instead of an HTTP client crate: the app needs six routes and
 //! two headers, and every kilobyte of wasm is downloaded before the page can show anything.
 //! Writes send the version they were made against as `If-Match: "<version>"`.
+//! The streaming test reads its `text/event-stream` body chunk by chunk
+//! ([`crate::state::sse`]), since `EventSource` cannot POST.
 
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{
-    BindRequest, BindingsResponse, CatalogResponse, Health, ImportPreview, UnbindRequest,
+    AwsCatalogResponse, AwsStatus, BindRequest, BindRequiredPreview, BindRequiredRequest, BindingsResponse,
+    CatalogResponse, CheckRequest, CheckResponse, CreateProfileRequest, CreateProfileResponse, DeleteProfileResponse,
+    Health, ImportPreview, ProfilesResponse, RefreshProgress, RefreshRequest, TestRequest, TestStreamEvent,
+    UnbindRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Request, RequestInit, Response};
+use web_sys::{ReadableStreamDefaultReader, Request, RequestInit, Response};
 
 pub use crate::state::error::ApiError;
+
+use crate::state::sse::{SseParser, test_event};
 
 /// Where the API lives, relative to the page's origin.
 const BASE: &str = "/api/v1";
@@ -55,6 +62,90 @@ pub async fn health() -> Result<Health, ApiError> {
     json(send("GET", "/health", None, None).await?)
 }
 
+/// `GET /api/v1/aws/status`.
+pub async fn aws_status() -> Result<AwsStatus, ApiError> {
+    json(send("GET", "/aws/status", None, None).await?)
+}
+
+/// `POST /api/v1/aws/refresh`: fetches `regions` now; answers when every region is done.
+pub async fn refresh(regions: Vec<String>) -> Result<RefreshProgress, ApiError> {
+    let request = RefreshRequest { regions, use_cache: false };
+    json(send("POST", "/aws/refresh", Some(json_body(&request)?), None).await?)
+}
+
+/// `GET /api/v1/aws/refresh`: the progress of the refresh that is running (or the last one).
+pub async fn refresh_progress() -> Result<RefreshProgress, ApiError> {
+    json(send("GET", "/aws/refresh", None, None).await?)
+}
+
+/// `GET /api/v1/aws/catalog?regions=`: the regions' catalogs, from the server's cache (or the
+/// offline catalog for a region not fetched yet).
+pub async fn aws_catalog(regions: &[String]) -> Result<AwsCatalogResponse, ApiError> {
+    let regions = String::from(js_sys::encode_uri_component(&regions.join(",")));
+    json(send("GET", &format!("/aws/catalog?regions={regions}"), None, None).await?)
+}
+
+/// `POST /api/v1/aws/test/stream`: calls `on_event` for each event as it arrives. Returns once
+/// the stream ends; a refused request is an error before any event.
+pub async fn test_stream(request: &TestRequest, mut on_event: impl FnMut(TestStreamEvent)) -> Result<(), ApiError> {
+    let response = fetch("POST", "/aws/test/stream", Some(json_body(request)?), None).await?;
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    let network = |error: JsValue| ApiError::Network(js_message(&error));
+    let body = response.body().ok_or_else(|| ApiError::Decode("the answer has no body".to_owned()))?;
+    let reader: ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+    let mut parser = SseParser::new();
+    loop {
+        let chunk = JsFuture::from(reader.read()).await.map_err(network)?;
+        let done = js_sys::Reflect::get(&chunk, &JsValue::from_str("done")).map_err(network)?;
+        if done.as_bool().unwrap_or(true) {
+            return Ok(());
+        }
+        let value = js_sys::Reflect::get(&chunk, &JsValue::from_str("value")).map_err(network)?;
+        let bytes = js_sys::Uint8Array::new(&value).to_vec();
+        for event in parser.push(&bytes) {
+            on_event(test_event(&event).map_err(ApiError::Decode)?);
+        }
+    }
+}
+
+/// `POST /api/v1/aws/check`.
+pub async fn check(request: &CheckRequest) -> Result<CheckResponse, ApiError> {
+    json(send("POST", "/aws/check", Some(json_body(request)?), None).await?)
+}
+
+/// `GET /api/v1/aws/profiles?region=`.
+pub async fn profiles(region: &str) -> Result<ProfilesResponse, ApiError> {
+    let region = String::from(js_sys::encode_uri_component(region));
+    json(send("GET", &format!("/aws/profiles?region={region}"), None, None).await?)
+}
+
+/// `POST /api/v1/aws/profiles`; binding the new profile needs the file's `version`.
+pub async fn create_profile(
+    request: &CreateProfileRequest,
+    version: Option<&Version>,
+) -> Result<CreateProfileResponse, ApiError> {
+    json(send("POST", "/aws/profiles", Some(json_body(request)?), version).await?)
+}
+
+/// `DELETE /api/v1/aws/profiles/{arn}?region=&confirm=`. Without `confirm` the server answers
+/// 409 with the binding lines that point at the profile.
+pub async fn delete_profile(arn: &str, region: &str, confirm: bool) -> Result<DeleteProfileResponse, ApiError> {
+    let path = format!(
+        "/aws/profiles/{}?region={}&confirm={confirm}",
+        String::from(js_sys::encode_uri_component(arn)),
+        String::from(js_sys::encode_uri_component(region)),
+    );
+    json(send("DELETE", &path, None, None).await?)
+}
+
+/// `POST /api/v1/aws/bind-required`: the preview; nothing is written.
+pub async fn bind_required(region: &str) -> Result<BindRequiredPreview, ApiError> {
+    let request = BindRequiredRequest { region: Some(region.to_owned()) };
+    json(send("POST", "/aws/bind-required", Some(json_body(&request)?), None).await?)
+}
+
 /// The link that downloads the file (`GET /api/v1/export`, an attachment).
 pub const EXPORT_HREF: &str = "/api/v1/export";
 
@@ -75,6 +166,20 @@ async fn send(
     body: Option<(&str, String)>,
     if_match: Option<&Version>,
 ) -> Result<String, ApiError> {
+    let response = fetch(method, path, body, if_match).await?;
+    if !response.ok() {
+        return Err(error_of(response).await);
+    }
+    text_of(&response).await
+}
+
+/// Sends one request and returns the answer, whatever its status.
+async fn fetch(
+    method: &str,
+    path: &str,
+    body: Option<(&str, String)>,
+    if_match: Option<&Version>,
+) -> Result<Response, ApiError> {
     let network = |error: JsValue| ApiError::Network(js_message(&error));
     let init = RequestInit::new();
     init.set_method(method);
@@ -90,11 +195,21 @@ async fn send(
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(&format!("{BASE}{path}"), &init).map_err(network)?;
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".to_owned()))?;
-    let response: Response =
-        JsFuture::from(window.fetch_with_request(&request)).await.map_err(network)?.dyn_into().map_err(network)?;
+    JsFuture::from(window.fetch_with_request(&request)).await.map_err(network)?.dyn_into().map_err(network)
+}
+
+async fn text_of(response: &Response) -> Result<String, ApiError> {
+    let network = |error: JsValue| ApiError::Network(js_message(&error));
     let text = JsFuture::from(response.text().map_err(network)?).await.map_err(network)?;
-    let text = text.as_string().unwrap_or_default();
-    if response.ok() { Ok(text) } else { Err(ApiError::from_response(response.status(), &text)) }
+    Ok(text.as_string().unwrap_or_default())
+}
+
+/// The [`ApiError`] of an answer with an error status, from its body.
+async fn error_of(response: Response) -> ApiError {
+    match text_of(&response).await {
+        Ok(text) => ApiError::from_response(response.status(), &text),
+        Err(error) => error,
+    }
 }
 
 /// The message of a thrown JS value (a `TypeError: Failed to fetch`, say).

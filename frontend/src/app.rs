@@ -1,27 +1,28 @@
-//! The app shell: shared state ([`Ctx`]), the navigation between the four pages, the global
-//! status line and the conflict panel, and the one place that sends writes ([`Ctx::write`]).
+//! The app shell: shared state ([`Ctx`]), the navigation between the five pages, the AWS
+//! badge, the global status line and the conflict panel, and the one place that sends writes ([`Ctx::write`]).
 
 use std::sync::Arc;
 
 use bedrock_binder_shared::Version;
-use bedrock_binder_shared::api::BindingsResponse;
+use bedrock_binder_shared::api::{AwsStatus, BindingsResponse};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
+use crate::components::aws_badge::AwsBadge;
 use crate::components::conflict::ConflictPanel;
-use crate::pages::bindings::BindingsPage;
-use crate::pages::catalog::CatalogPage;
-use crate::pages::raw_editor::RawEditorPage;
-use crate::pages::transfer::TransferPage;
 use crate::state::catalog::CatalogData;
 use crate::state::change::{Change, Conflict};
 use crate::state::editor::Draft;
-use crate::state::route::Tab;
+use crate::state::route::{Site, Tab};
 
-/// Mounts the app on `<body>`.
-pub fn mount() {
-    leptos::mount::mount_to_body(App);
+/// The pages of a bundle: what `<main>` shows for each tab. A bundle names only its own pages,
+/// so the other bundle's code is not linked into it.
+pub type Pages = fn(Tab) -> AnyView;
+
+/// Mounts the app of `site`, showing `pages`, on `<body>`.
+pub fn mount(site: Site, pages: Pages) {
+    leptos::mount::mount_to_body(move || view! { <App site=site pages=pages /> });
 }
 
 /// A message in the status line.
@@ -44,12 +45,16 @@ pub struct Ctx {
     pub current: Memo<Option<Arc<BindingsResponse>>>,
     /// The catalog, loaded once: the catalog page, the picker's choices and validation use it.
     pub catalog: LocalResource<Result<Arc<CatalogData>, ApiError>>,
+    /// Whether, and as whom, the server reaches AWS; Recheck refetches it.
+    pub aws: LocalResource<Result<AwsStatus, ApiError>>,
     /// The 412 being shown, if any.
     pub conflict: RwSignal<Option<Conflict>>,
     /// The status line's message.
     pub flash: RwSignal<Option<Flash>>,
     /// Whether a write is in flight (its buttons are disabled meanwhile).
     pub busy: RwSignal<bool>,
+    /// The bundle running.
+    pub site: Site,
     /// The page shown.
     pub tab: RwSignal<Tab>,
     /// The raw editor's text, kept across page switches.
@@ -57,7 +62,7 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    fn new() -> Ctx {
+    fn new(site: Site) -> Ctx {
         let loaded = LocalResource::new(|| async { api::bindings().await.map(Arc::new) });
         let latest = RwSignal::new(None::<Arc<BindingsResponse>>);
         let current = Memo::new(move |_| latest.get().or_else(|| loaded.get().and_then(Result::ok)));
@@ -66,10 +71,12 @@ impl Ctx {
             latest,
             current,
             catalog: LocalResource::new(|| async { api::catalog().await.map(|c| Arc::new(CatalogData::new(c))) }),
+            aws: LocalResource::new(|| async { api::aws_status().await }),
             conflict: RwSignal::new(None),
             flash: RwSignal::new(None),
             busy: RwSignal::new(false),
-            tab: RwSignal::new(Tab::from_hash(&location_hash())),
+            site,
+            tab: RwSignal::new(Tab::shown(site, &location_hash())),
             draft: RwSignal::new(None),
         }
     }
@@ -153,18 +160,29 @@ pub fn use_ctx() -> Ctx {
     expect_context::<Ctx>()
 }
 
+/// Waits `ms` milliseconds without blocking the page (between two polls).
+pub async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 fn location_hash() -> String {
     web_sys::window().and_then(|window| window.location().hash().ok()).unwrap_or_default()
 }
 
-/// The whole app.
+/// The whole app: the shell (header, navigation, AWS badge, status line, conflict panel) around
+/// the page of `pages` the address names.
 #[component]
-pub fn App() -> impl IntoView {
-    let ctx = Ctx::new();
+pub fn App(site: Site, pages: Pages) -> impl IntoView {
+    let ctx = Ctx::new(site);
     provide_context(ctx);
     // Back/forward and typed addresses switch pages too. The listener lives as long as the app.
     let _listener = window_event_listener(leptos::ev::hashchange, move |_| {
-        let tab = Tab::from_hash(&location_hash());
+        let tab = Tab::shown(site, &location_hash());
         if tab != ctx.tab.get_untracked() {
             // A message about the last page's action would read as one about the new page.
             ctx.flash.set(None);
@@ -176,7 +194,7 @@ pub fn App() -> impl IntoView {
         view! {
             <li>
                 <a
-                    href=tab.href()
+                    href=tab.href_from(site)
                     data-testid=tab.test_id()
                     aria-current=move || (ctx.tab.get() == tab).then_some("page")
                 >
@@ -206,16 +224,12 @@ pub fn App() -> impl IntoView {
             <nav aria-label="Pages">
                 <ul>{nav}</ul>
             </nav>
+            <AwsBadge />
         </header>
         <StatusLine />
         <ConflictPanel />
         <main id="main" tabindex="-1" node_ref=main>
-            {move || match ctx.tab.get() {
-                Tab::Bindings => view! { <BindingsPage /> }.into_any(),
-                Tab::Catalog => view! { <CatalogPage /> }.into_any(),
-                Tab::Raw => view! { <RawEditorPage /> }.into_any(),
-                Tab::Transfer => view! { <TransferPage /> }.into_any(),
-            }}
+            {move || pages(ctx.tab.get())}
         </main>
     }
 }

@@ -40,7 +40,7 @@ build_release() {
         return
     fi
     [ -f "$REPO/frontend/dist/index.html" ] ||
-        die "no frontend/dist: build the UI first (cd frontend && trunk build --release), or run scripts/test.sh"
+        die "no frontend/dist: build the UI first (scripts/build-ui.sh), or run scripts/test.sh"
     note "cargo build --release -p bedrock-binder $*"
     (cd "$REPO" && cargo build --quiet --release -p bedrock-binder "$@")
 }

@@ -660,6 +660,22 @@ async fn the_root_and_unknown_paths_get_index_html_revalidated_every_time() {
 }
 
 #[tokio::test]
+async fn the_aws_page_is_its_own_bundle_at_slash_aws() {
+    let home = TestHome::new();
+    let app = app(&home);
+    let page = send(&app, get("/aws.html")).await;
+    assert_eq!(page.status, StatusCode::OK, "scripts/build-ui.sh puts aws.html beside index.html");
+    for path in ["/aws", "/aws/"] {
+        let reply = send(&app, get(path)).await;
+        assert_eq!(reply.body, page.body, "{path} is the AWS page");
+        assert_eq!(reply.header("cache-control"), Some("no-cache"));
+    }
+    let text = page.text();
+    assert!(text.contains("bedrock-binder-aws-"), "it loads the AWS bundle: {text}");
+    assert_ne!(page.body, send(&app, get("/")).await.body, "not the main page");
+}
+
+#[tokio::test]
 async fn assets_are_sent_precompressed_as_accept_encoding_allows() {
     let home = TestHome::new();
     let app = app(&home);

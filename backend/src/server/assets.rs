@@ -2,7 +2,8 @@
 //! brotli and a gzip copy of each file, so serving it costs no compression per request and a
 //! copied binary needs no files beside it.
 //!
-//! Unknown paths get `index.html`: the UI routes in the browser. Names with trunk's content
+//! A page's path serves its HTML (`/aws` is `aws.html`, the AWS page's bundle); other unknown
+//! paths get `index.html`: the UI routes in the browser. Names with trunk's content
 //! hash are cached for a year; everything else, `index.html` first, is revalidated each time.
 
 use axum::body::Body;
@@ -34,7 +35,7 @@ const INDEX: &str = "index.html";
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The router's fallback: a JSON 404 for unknown `/api` paths, else the UI file at the path,
-/// else `index.html`.
+/// else the page `PATH.html`, else `index.html`.
 pub(super) async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
     if path == "/api" || path.starts_with("/api/") {
@@ -44,7 +45,8 @@ pub(super) async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Re
         return AppError::MethodNotAllowed.into_response();
     }
     let name = path.trim_start_matches('/');
-    let Some(asset) = find(name).or_else(|| find(INDEX)) else {
+    let page = || find(&format!("{}.html", name.trim_end_matches('/')));
+    let Some(asset) = find(name).or_else(page).or_else(|| find(INDEX)) else {
         return AppError::NotFound.into_response();
     };
     serve(asset, &headers)

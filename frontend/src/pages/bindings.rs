@@ -1,13 +1,20 @@
 //! The bindings page: every binding in force with its provider, kind badge and diagnostics, a
-//! filter box, and per-row Bind (the profile picker) and Unbind.
+//! filter box, and per-row Bind (the profile picker), Unbind, Test (a call through AWS) and
+//! Check (against AWS, without a call).
 
 use leptos::html::Button;
 use leptos::prelude::*;
 
+use bedrock_binder_shared::api::CheckRequest;
+use leptos::task::spawn_local;
+
+use crate::api;
 use crate::app::{WithFile, use_ctx};
 use crate::components::badge::KindBadge;
+use crate::components::check_view::CheckView;
 use crate::components::diagnostics::DiagnosticList;
 use crate::components::profile_picker::ProfilePicker;
+use crate::components::test_panel::TestPanel;
 use crate::state::bindings::{BindingRow, filter, loose_diagnostics, provider_of, rows};
 use crate::state::change::Change;
 
@@ -33,6 +40,9 @@ fn BindingsTable() -> impl IntoView {
     // The model whose Bind button gets the focus once its row is rendered again: a bind
     // changes the row, which replaces its DOM, and focus must not fall back to the page.
     let refocus = RwSignal::new(None::<String>);
+    // The row whose Test or Check panel is open. It lives above the rows so that a panel whose
+    // fix rebinds its model (which renders the row afresh) opens again and runs again.
+    let panel = RwSignal::new(None::<(String, Panel)>);
     let filter_box = NodeRef::<leptos::html::Input>::new();
     let all_rows = Memo::new(move |_| {
         let catalog = ctx.catalog_data();
@@ -117,7 +127,7 @@ fn BindingsTable() -> impl IntoView {
                 </tr>
             </thead>
             <For each=move || visible.get() key=BindingRow::render_key let:row>
-                <Row row=row open=open refocus=refocus filter_box=filter_box />
+                <Row row=row open=open refocus=refocus panel=panel filter_box=filter_box />
             </For>
         </table>
         {move || {
@@ -138,11 +148,21 @@ fn BindingsTable() -> impl IntoView {
     }
 }
 
+/// The AWS panel a row can open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Panel {
+    /// A test invocation.
+    Test,
+    /// The checks.
+    Check,
+}
+
 #[component]
 fn Row(
     row: BindingRow,
     open: RwSignal<Option<String>>,
     refocus: RwSignal<Option<String>>,
+    panel: RwSignal<Option<(String, Panel)>>,
     filter_box: NodeRef<leptos::html::Input>,
 ) -> impl IntoView {
     let ctx = use_ctx();
@@ -180,6 +200,26 @@ fn Row(
             })
         }
     };
+    let shown_panel = {
+        let model = model.clone();
+        Memo::new(move |_| panel.with(|panel| panel.as_ref().filter(|(m, _)| *m == model).map(|(_, which)| *which)))
+    };
+    let toggle_panel = {
+        let model = model.clone();
+        move |which: Panel| {
+            let model = model.clone();
+            move |_| {
+                panel.update(|panel| {
+                    *panel = match panel {
+                        Some((m, open)) if *m == model && *open == which => None,
+                        _ => Some((model.clone(), which)),
+                    }
+                })
+            }
+        }
+    };
+    let close_panel = Callback::new(move |()| panel.set(None));
+    let panel_model = row.model.clone();
     let close = {
         let model = model.clone();
         Callback::new(move |saved: bool| {
@@ -236,6 +276,24 @@ fn Row(
                     </button>
                     <button
                         type="button"
+                        data-testid="test-button"
+                        aria-label=format!("Test {model}")
+                        aria-expanded=move || if shown_panel.get() == Some(Panel::Test) { "true" } else { "false" }
+                        on:click=toggle_panel(Panel::Test)
+                    >
+                        "Test"
+                    </button>
+                    <button
+                        type="button"
+                        data-testid="check-button"
+                        aria-label=format!("Check {model} against AWS")
+                        aria-expanded=move || if shown_panel.get() == Some(Panel::Check) { "true" } else { "false" }
+                        on:click=toggle_panel(Panel::Check)
+                    >
+                        "Check"
+                    </button>
+                    <button
+                        type="button"
                         data-testid="unbind-button"
                         aria-label=format!("Unbind {model}")
                         disabled=move || ctx.busy.get()
@@ -252,6 +310,70 @@ fn Row(
                     </td>
                 </tr>
             </Show>
+            {
+                let model = panel_model;
+                move || {
+                    shown_panel
+                        .get()
+                        .map(|which| {
+                            let body = match which {
+                                Panel::Test => {
+                                    view! { <TestPanel model=model.clone() region=None on_close=close_panel /> }
+                                        .into_any()
+                                }
+                                Panel::Check => view! { <CheckPanel model=model.clone() on_close=close_panel /> }.into_any(),
+                            };
+                            view! {
+                                <tr class="panel-row">
+                                    <td colspan="6">{body}</td>
+                                </tr>
+                            }
+                        })
+                }
+            }
         </tbody>
     }
+}
+
+/// Checks one binding against AWS as soon as it opens; Check again after a fix.
+#[component]
+fn CheckPanel(model: String, on_close: Callback<()>) -> AnyView {
+    let result = RwSignal::new(None::<Result<bedrock_binder_shared::api::BindingCheck, api::ApiError>>);
+    let run = {
+        let model = model.clone();
+        move || {
+            let request = CheckRequest { region: None, models: vec![model.clone()] };
+            result.set(None);
+            spawn_local(async move {
+                let answer = api::check(&request).await;
+                let first = answer.and_then(|answer| {
+                    answer
+                        .bindings
+                        .into_iter()
+                        .next()
+                        .ok_or_else(|| api::ApiError::Decode("the answer checks no binding".to_owned()))
+                });
+                result.set(Some(first));
+            });
+        }
+    };
+    run();
+    let again = Callback::new(move |()| run());
+    let shown = move || match result.get() {
+        None => view! { <p class="placeholder">"Checking against AWS…"</p> }.into_any(),
+        Some(Ok(check)) => view! { <CheckView result=check on_fixed=again /> }.into_any(),
+        Some(Err(error)) => match error.diagnosis().cloned() {
+            Some(diagnosis) => view! { <crate::components::diagnosis::DiagnosisView diagnosis=diagnosis /> }.into_any(),
+            None => view! { <p class="error-text" role="alert">"Could not check: " {error.to_string()}</p> }.into_any(),
+        },
+    };
+    view! {
+        <div class="check-panel" data-testid="check-panel" data-model=model>
+            {shown}
+            <button type="button" class="link" on:click=move |_| on_close.run(())>
+                "Close"
+            </button>
+        </div>
+    }
+    .into_any()
 }

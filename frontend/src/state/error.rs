@@ -4,7 +4,8 @@ use std::fmt;
 
 use bedrock_binder_shared::Diagnostic;
 use bedrock_binder_shared::Version;
-use bedrock_binder_shared::api::ErrorBody;
+use bedrock_binder_shared::api::{ErrorBody, ProfileReference};
+use bedrock_binder_shared::diagnosis::Diagnosis;
 
 /// HTTP 412: the `If-Match` version is not the file's version any more.
 pub const PRECONDITION_FAILED: u16 = 412;
@@ -61,6 +62,22 @@ impl ApiError {
             _ => &[],
         }
     }
+
+    /// What a failed AWS call means (424 `aws-error`), if that is why the server refused.
+    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+        match self {
+            ApiError::Server { body, .. } => body.details.as_ref()?.diagnosis.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The binding lines a 409 `confirmation-required` lists (a profile about to be deleted).
+    pub fn references(&self) -> &[ProfileReference] {
+        match self {
+            ApiError::Server { body, .. } => body.details.as_ref().map_or(&[], |details| &details.references),
+            _ => &[],
+        }
+    }
 }
 
 impl fmt::Display for ApiError {
@@ -96,6 +113,17 @@ mod tests {
         let error = ApiError::from_response(422, body);
         assert_eq!(error.diagnostics().len(), 1);
         assert!(error.conflict().is_none());
+    }
+
+    #[test]
+    fn a_424_carries_its_diagnosis_and_a_409_the_lines_that_use_a_profile() {
+        let body = r#"{"code":"aws-error","message":"m","details":{"diagnosis":{"code":"throttled","explanation":"e","remedy":"r"}}}"#;
+        let error = ApiError::from_response(424, body);
+        assert_eq!(error.diagnosis().map(|d| d.explanation.as_str()), Some("e"));
+        let body = r#"{"code":"confirmation-required","message":"m","details":{"references":[{"model":"a.b","line":3,"profile":"arn"}]}}"#;
+        let error = ApiError::from_response(409, body);
+        assert_eq!(error.references().iter().map(|r| r.line).collect::<Vec<_>>(), [3]);
+        assert!(error.diagnosis().is_none());
     }
 
     #[test]
