@@ -15,7 +15,7 @@ const BUDGET: usize = 300_000;
 
 #[test]
 fn the_bindings_page_downloads_at_most_300_kb_compressed() {
-    let app = App::start(b"amazon.nova-pro-v1:0=us.amazon.nova-pro-v1:0\n");
+    let app = App::start(b"amazon.nova-pro-v1:0=us.amazon.nova-pro-v1:0\n", &[]);
     app.assert_ui_built();
 
     let mut queue = vec!["/".to_owned()];

@@ -51,13 +51,15 @@ pub(crate) struct App {
 }
 
 impl App {
-    /// Starts the server on a binding file holding `seed`. Returns once it listens: it binds
-    /// before it prints its URL, and this reads that line.
-    pub(crate) fn start(seed: &[u8]) -> App {
+    /// Starts the server on a binding file holding `seed`, with `env` added to its clean
+    /// environment. Returns once it listens: it binds before it prints its URL, and this reads
+    /// that line.
+    pub(crate) fn start(seed: &[u8], env: &[(String, String)]) -> App {
         let home = TestHome::new();
         home.write(seed);
-        let mut child = home
-            .command()
+        let mut command = home.command();
+        command.envs(env.iter().map(|(name, value)| (name, value)));
+        let mut child = command
             .arg("--file")
             .arg(&home.file)
             .args(["serve", "--listen", "127.0.0.1:0"])
@@ -412,7 +414,16 @@ where
     F: FnOnce(Page) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
 {
-    let app = App::start(seed);
+    journey_with_env(name, seed, &[], body).await;
+}
+
+/// [`journey`], with `env` set for the server (the AWS journeys point it at the fake Bedrock).
+pub(crate) async fn journey_with_env<F, Fut>(name: &'static str, seed: &[u8], env: &[(String, String)], body: F)
+where
+    F: FnOnce(Page) -> Fut,
+    Fut: Future<Output = Outcome> + Send + 'static,
+{
+    let app = App::start(seed, env);
     app.assert_ui_built();
     let driver = Driver::start();
     let root = app.home.dir.path();

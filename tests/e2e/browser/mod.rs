@@ -10,6 +10,7 @@
 //! The UI is embedded in the binary only if `frontend/dist` existed when the backend was built:
 //! `scripts/test.sh` builds it first. Chromium comes from `scripts/setup.sh chromium`.
 
+mod aws_journey;
 mod bundle;
 mod harness;
 mod journeys;
