@@ -58,6 +58,8 @@ pub enum DiagnosisCode {
     Unreachable,
     /// Any other ResourceNotFoundException: the profile or model does not exist there.
     NotFound,
+    /// The profile exists but its status is not ACTIVE, so calls through it fail.
+    ProfileNotActive,
     /// Any other ValidationException.
     Validation,
     /// Anything else.
@@ -87,6 +89,7 @@ impl DiagnosisCode {
             DiagnosisCode::NoRegion => "no-region",
             DiagnosisCode::Unreachable => "unreachable",
             DiagnosisCode::NotFound => "not-found",
+            DiagnosisCode::ProfileNotActive => "profile-not-active",
             DiagnosisCode::Validation => "validation",
             DiagnosisCode::Unknown => "unknown",
         }
@@ -469,6 +472,7 @@ mod tests {
             DiagnosisCode::MarketplaceAccessDenied,
             DiagnosisCode::UseCaseFormRequired,
             DiagnosisCode::NoCredentials,
+            DiagnosisCode::ProfileNotActive,
             DiagnosisCode::Unknown,
         ];
         for code in codes {

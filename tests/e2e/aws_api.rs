@@ -862,8 +862,13 @@ async fn bind_required_previews_every_unbound_profile_only_model_and_applies_thr
 
 #[tokio::test]
 async fn check_fails_profile_active_for_a_profile_that_is_not_active_and_passes_once_it_is() {
+    // An application profile for the same model: what the fix can offer instead.
+    let mut team = FakeProfile::system("abcdefabcdef", "team-nova", NOVA, ["us-east-1"]);
+    team.profile_type = ProfileType::Application;
+    let team_arn = team.arn("us-east-1", fake_bedrock::DEFAULT_ACCOUNT);
     let fake = FakeBedrock::with_default_regions()
         .profile_status("us-east-1", NOVA_US, "DISABLED")
+        .update_region("us-east-1", |data| data.profiles.push(team))
         .spawn()
         .await
         .expect("fake");
@@ -891,6 +896,9 @@ async fn check_fails_profile_active_for_a_profile_that_is_not_active_and_passes_
         diagnosis.explanation
     );
     assert!(diagnosis.remedy.contains("bind another profile"), "{}", diagnosis.remedy);
+    assert_eq!(diagnosis.code, DiagnosisCode::ProfileNotActive);
+    let Some(Fix::Bind { model, profile }) = &diagnosis.fix else { panic!("a fix: {diagnosis:?}") };
+    assert_eq!((model.as_str(), profile), (NOVA, &team_arn), "the other profile discovered for the model");
     let asked = fake.requests().into_iter().find(|r| r.operation == Some(Operation::GetInferenceProfile));
     let asked = asked.expect("the status came from GetInferenceProfile, through the SDK");
     assert_eq!((asked.status, asked.model_id.as_deref()), (200, Some(NOVA_US)));

@@ -230,10 +230,11 @@ impl Checker<'_> {
         } else {
             let message = format!("the profile is {status}, not ACTIVE");
             let diagnosis = Diagnosis::new(
-                DiagnosisCode::NotFound,
+                DiagnosisCode::ProfileNotActive,
                 format!("The profile `{profile}` is {status}; only ACTIVE profiles can be called."),
                 "Wait for it to become ACTIVE, or bind another profile.",
-            );
+            )
+            .with_fix(self.fix(key, profile).await);
             report.fail(CheckKind::ProfileActive, message, diagnosis);
         }
         let routes: Vec<&str> = output
