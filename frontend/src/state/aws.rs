@@ -155,8 +155,6 @@ pub struct LiveRow {
     pub id: String,
     /// Its display name.
     pub name: String,
-    /// The provider.
-    pub provider: String,
     /// Whether the region serves it only through a profile; `None` when unknown.
     pub requires_profile: Option<bool>,
     /// Its lifecycle.
@@ -206,7 +204,6 @@ pub fn live_rows(catalog: &RegionCatalog, bindings: &HashMap<String, String>) ->
         .map(|model| LiveRow {
             id: model.id.clone(),
             name: model.name.clone(),
-            provider: model.provider.clone(),
             requires_profile: model.requires_profile,
             lifecycle: model.lifecycle,
             source: model.source,

@@ -173,7 +173,7 @@ fn ModelRow(row: LiveRow, testing: RwSignal<Option<String>>) -> AnyView {
             <tr>
                 <th scope="row" data-label="Model">
                     <code class="wrap">{model.clone()}</code>
-                    <span class="sub">{row.provider.clone()} " " {row.name.clone()}</span>
+                    <span class="sub">{row.name.clone()}</span>
                     <span class="meta">{source_label(row.source, row.fetched_at, now)}</span>
                 </th>
                 <td data-label="Needs">{needs}</td>

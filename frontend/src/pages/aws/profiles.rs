@@ -74,14 +74,22 @@ fn ProfileRow(profile: ApplicationProfile, region: String, on_deleted: Callback<
     let deleting = RwSignal::new(Deleting::No);
     let arn = profile.profile.arn.clone();
     let ask = {
-        let (arn, region) = (arn.clone(), region.clone());
+        let (arn, region, name) = (arn.clone(), region.clone(), profile.profile.name.clone());
         move |_| {
-            let (arn, region) = (arn.clone(), region.clone());
+            let (arn, region, name) = (arn.clone(), region.clone(), name.clone());
             spawn_local(async move {
                 // Without confirm the server deletes nothing and lists the lines that would break.
                 match api::delete_profile(&arn, &region, false).await {
-                    Err(error) if error.status() == Some(409) => deleting
-                        .set(Deleting::Confirm { message: error.to_string(), references: error.references().to_vec() }),
+                    Err(error) if error.status() == Some(409) => {
+                        let references = error.references().to_vec();
+                        let warning = match references.len() {
+                            0 => "No binding points at it.".to_owned(),
+                            1 => "1 binding points at it and will break:".to_owned(),
+                            n => format!("{n} bindings point at it and will break:"),
+                        };
+                        let message = format!("Deleting {name} cannot be undone. {warning}");
+                        deleting.set(Deleting::Confirm { message, references })
+                    }
                     Err(error) => report(ctx, "delete the profile", &error),
                     Ok(_) => on_deleted.run(()),
                 }
