@@ -450,6 +450,21 @@ pub struct RegionProgress {
     pub error: Option<crate::diagnosis::Diagnosis>,
 }
 
+impl RegionProgress {
+    /// A region waiting for its turn.
+    pub fn pending(region: impl Into<String>) -> RegionProgress {
+        RegionProgress {
+            region: region.into(),
+            state: RegionState::Pending,
+            models: 0,
+            profiles: 0,
+            elapsed_ms: None,
+            cached: false,
+            error: None,
+        }
+    }
+}
+
 /// `POST /api/v1/aws/refresh` (when done) and `GET /api/v1/aws/refresh` (while it runs): the
 /// progress of the latest refresh, one entry per region.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -268,14 +268,17 @@ async fn listing_follows_every_next_token_for_both_profile_types() {
     assert!(requests.iter().any(|r| r.query.as_deref().is_some_and(|q| q.contains("nextToken="))));
 }
 
+/// An application profile `team-nova` (id `abcdefabcdef`) that calls Nova Pro in `regions`.
+fn team_nova(regions: &[&str]) -> FakeProfile {
+    let mut profile = FakeProfile::system("abcdefabcdef", "team-nova", NOVA, regions.iter().copied());
+    profile.profile_type = ProfileType::Application;
+    profile
+}
+
 #[tokio::test]
 async fn application_profiles_show_the_base_model_read_from_their_model_arns() {
     let fake = FakeBedrock::with_default_regions()
-        .update_region("us-east-1", |data| {
-            let mut profile = FakeProfile::system("abcdefabcdef", "team-nova", NOVA, ["us-east-1", "us-west-2"]);
-            profile.profile_type = ProfileType::Application;
-            data.profiles.push(profile);
-        })
+        .update_region("us-east-1", |data| data.profiles.push(team_nova(&["us-east-1", "us-west-2"])))
         .spawn()
         .await
         .expect("fake");
@@ -863,8 +866,7 @@ async fn bind_required_previews_every_unbound_profile_only_model_and_applies_thr
 #[tokio::test]
 async fn check_fails_profile_active_for_a_profile_that_is_not_active_and_passes_once_it_is() {
     // An application profile for the same model: what the fix can offer instead.
-    let mut team = FakeProfile::system("abcdefabcdef", "team-nova", NOVA, ["us-east-1"]);
-    team.profile_type = ProfileType::Application;
+    let team = team_nova(&["us-east-1"]);
     let team_arn = team.arn("us-east-1", fake_bedrock::DEFAULT_ACCOUNT);
     let fake = FakeBedrock::with_default_regions()
         .profile_status("us-east-1", NOVA_US, "DISABLED")

@@ -232,15 +232,7 @@ impl Aws {
         let started = Instant::now();
         let mut seen = std::collections::HashSet::new();
         let regions: Vec<Region> = regions.iter().filter(|region| seen.insert(*region)).cloned().collect();
-        let pending = |region: &Region| RegionProgress {
-            region: region.to_string(),
-            state: RegionState::Pending,
-            models: 0,
-            profiles: 0,
-            elapsed_ms: None,
-            cached: false,
-            error: None,
-        };
+        let pending = |region: &Region| RegionProgress::pending(region.as_str());
         let progress = Arc::new(Mutex::new(RefreshProgress {
             running: true,
             regions: regions.iter().map(pending).collect(),

@@ -15,6 +15,15 @@ use crate::helpers::reference;
 const MICRO: &str = "amazon.nova-micro-v1:0";
 const MICRO_US: &str = "us.amazon.nova-micro-v1:0";
 
+/// The fake Bedrock, where Nova Pro and Nova Micro are profile-only in us-east-1, and the
+/// server's environment that points at it.
+fn fake_bedrock() -> (RunningFake, Vec<(String, String)>) {
+    let fake = FakeBedrock::with_default_regions().profile_only("us-east-1", NOVA).profile_only("us-east-1", MICRO);
+    let fake = fake.start().expect("start the fake Bedrock");
+    let env = aws_env(&fake);
+    (fake, env)
+}
+
 /// The server's environment: the fake's endpoints and test credentials, region us-east-1, and
 /// no instance metadata lookups.
 fn aws_env(fake: &RunningFake) -> Vec<(String, String)> {
@@ -35,10 +44,7 @@ fn with(id: &str, attribute: &str, value: &str) -> String {
 
 #[tokio::test]
 async fn refreshing_us_east_1_binding_nova_pro_from_its_suggestion_testing_it_and_fixing_an_on_demand_failure() {
-    let fake =
-        FakeBedrock::with_default_regions().profile_only("us-east-1", NOVA).profile_only("us-east-1", MICRO).start();
-    let fake = fake.expect("start the fake Bedrock");
-    let env = aws_env(&fake);
+    let (fake, env) = fake_bedrock();
     let seed = reference("seed-example-inference.txt");
     let handle = fake.handle.clone();
     journey_with_env("aws-refresh-bind-test-fix", seed.as_bytes(), &env, move |page| async move {
@@ -129,10 +135,7 @@ fn is_token_counts(text: &str) -> bool {
 
 #[tokio::test]
 async fn binding_all_required_after_a_preview_checking_and_creating_then_deleting_an_application_profile() {
-    let fake =
-        FakeBedrock::with_default_regions().profile_only("us-east-1", NOVA).profile_only("us-east-1", MICRO).start();
-    let fake = fake.expect("start the fake Bedrock");
-    let env = aws_env(&fake);
+    let (fake, env) = fake_bedrock();
     let seed = reference("seed-example-inference.txt");
     let handle = fake.handle.clone();
     journey_with_env("aws-bind-required-check-profiles", seed.as_bytes(), &env, move |page| async move {

@@ -156,7 +156,7 @@ fn Discovery() -> AnyView {
         state.refreshing.set(true);
         state.progress.set(Some(RefreshProgress {
             running: true,
-            regions: regions.iter().map(|region| pending(region)).collect(),
+            regions: regions.iter().map(RegionProgress::pending).collect(),
             elapsed_ms: None,
         }));
         // Poll the progress while the refresh itself is awaited.
@@ -251,19 +251,6 @@ fn Discovery() -> AnyView {
         </section>
     }
     .into_any()
-}
-
-/// A region waiting for its turn.
-fn pending(region: &str) -> RegionProgress {
-    RegionProgress {
-        region: region.to_owned(),
-        state: RegionState::Pending,
-        models: 0,
-        profiles: 0,
-        elapsed_ms: None,
-        cached: false,
-        error: None,
-    }
 }
 
 /// Says in the status line why `what` failed, with the AWS diagnosis when there is one.
