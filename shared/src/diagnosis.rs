@@ -184,7 +184,9 @@ impl Diagnosis {
     pub fn no_credentials(detail: Option<&str>) -> Diagnosis {
         let mut explanation = "No AWS credentials were found".to_owned();
         match detail {
-            Some(detail) if !detail.is_empty() => explanation.push_str(&format!(" ({detail}).")),
+            Some(detail) if !detail.is_empty() => {
+                explanation.push_str(&format!(" ({}).", detail.trim_end_matches('.')));
+            }
             _ => explanation.push('.'),
         }
         explanation.push_str(" The app keeps working on the offline catalog.");

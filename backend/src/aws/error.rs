@@ -8,7 +8,7 @@
 use std::error::Error as StdError;
 
 use aws_credential_types::provider::error::{CredentialsError, TokenError};
-use aws_sdk_bedrock::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_bedrock::error::{ProvideErrorMetadata, SdkError};
 use bedrock_binder_shared::diagnosis::{AwsErrorInfo, Context, Diagnosis, classify};
 
 /// Why an AWS call failed.
@@ -57,7 +57,7 @@ impl CallError {
                     "the connection timed out".to_owned()
                 } else {
                     // The chain names the endpoint and the OS error; it holds no secret.
-                    DisplayErrorContext(&error).to_string()
+                    messages(&error)
                 };
                 CallError::Local(Box::new(Diagnosis::unreachable(&what)))
             }
@@ -67,7 +67,7 @@ impl CallError {
                 }
                 CallError::Service(AwsErrorInfo {
                     error_type: "ClientError".to_owned(),
-                    message: DisplayErrorContext(&error).to_string(),
+                    message: messages(&error),
                     status: None,
                 })
             }
@@ -120,7 +120,7 @@ fn diagnose_identity(failure: IdentityFailure<'_>) -> Diagnosis {
     match failure {
         IdentityFailure::Credentials(error) => diagnose_credentials(error, None),
         IdentityFailure::Token(error) => {
-            let detail = DisplayErrorContext(error).to_string();
+            let detail = messages(error);
             if looks_like_sso_expiry(&detail) {
                 Diagnosis::expired_credentials(None, true)
             } else {
@@ -133,16 +133,37 @@ fn diagnose_identity(failure: IdentityFailure<'_>) -> Diagnosis {
 /// Explains a credential-chain failure: none found, an SSO session that ended, or a broken
 /// configuration.
 pub fn diagnose_credentials(error: &CredentialsError, profile: Option<&str>) -> Diagnosis {
-    let detail = DisplayErrorContext(error).to_string();
+    let detail = messages(error);
     match error {
         CredentialsError::CredentialsNotLoaded(_) => Diagnosis::no_credentials(None),
         CredentialsError::ProviderTimedOut(_) => {
             Diagnosis::no_credentials(Some("the credential chain did not answer in time"))
         }
+        // The chain's last resort: off EC2, or with the metadata service blocked, it refuses.
+        _ if detail.contains("IMDS") => Diagnosis::no_credentials(Some(&format!(
+            "none in the environment or ~/.aws, and the instance metadata service answered: {detail}"
+        ))),
         _ if looks_like_sso_expiry(&detail) => Diagnosis::expired_credentials(profile, true),
         _ if detail.to_ascii_lowercase().contains("expired") => Diagnosis::expired_credentials(profile, false),
         _ => Diagnosis::credentials_error(&detail),
     }
+}
+
+/// The messages of an error and of each of its sources, joined by `: `, each once. The SDK's
+/// `DisplayErrorContext` also appends the whole chain's `Debug` form, which is for logs, not
+/// for people.
+fn messages(error: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(error) = current {
+        let text = error.to_string();
+        // Wrappers often repeat their source's words ("service error: …"); keep the new part.
+        if !text.is_empty() && !parts.last().is_some_and(|last| last.contains(&text)) {
+            parts.push(text);
+        }
+        current = error.source();
+    }
+    parts.join(": ")
 }
 
 /// Whether a credential error's text says an SSO session is over: the token expired, the
@@ -173,6 +194,18 @@ mod tests {
         let diagnosis = diagnose_credentials(&error, Some("dev"));
         assert_eq!(diagnosis.code, DiagnosisCode::ExpiredCredentials);
         assert!(diagnosis.remedy.contains("aws sso login --profile dev"), "{}", diagnosis.remedy);
+    }
+
+    #[test]
+    fn a_refused_metadata_service_is_no_credentials_in_plain_words() {
+        let imds =
+            std::io::Error::other("request forbidden: IMDS is disabled or the caller has insufficient permissions");
+        let error = CredentialsError::provider_error(imds);
+        let diagnosis = diagnose_credentials(&error, None);
+        assert_eq!(diagnosis.code, DiagnosisCode::NoCredentials);
+        assert!(diagnosis.explanation.contains("IMDS is disabled"), "{}", diagnosis.explanation);
+        assert!(!diagnosis.explanation.contains("ProviderError"), "no Debug dump: {}", diagnosis.explanation);
+        assert!(diagnosis.remedy.contains("AWS_ACCESS_KEY_ID"), "{}", diagnosis.remedy);
     }
 
     #[test]
