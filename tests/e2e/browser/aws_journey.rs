@@ -2,10 +2,12 @@
 //! endpoint variables, driven in Chromium. Refresh us-east-1, see Nova Pro flagged "requires
 //! profile", bind it from the suggestion, test it and see the reply and token counts, then test
 //! an unbound profile-only model and fix the on-demand failure in one click. A second journey
-//! binds every required model after a preview, checks the file, and creates and deletes an
-//! application profile.
+//! follows a two-region refresh region by region, binds every required model after a preview,
+//! checks the file, and creates and deletes an application profile.
 
-use fake_bedrock::{FakeBedrock, FakeHandle, Operation, ProfileType, RunningFake, TEST_CREDENTIALS_ENV};
+use std::time::Duration;
+
+use fake_bedrock::{FakeBedrock, FakeHandle, LatencyRule, Operation, ProfileType, RunningFake, TEST_CREDENTIALS_ENV};
 
 use super::harness::{journey_with_env, row, testid};
 use crate::aws_api::{NOVA, NOVA_US};
@@ -141,8 +143,29 @@ async fn binding_all_required_after_a_preview_checking_and_creating_then_deletin
     journey_with_env("aws-bind-required-check-profiles", seed.as_bytes(), &env, move |page| async move {
         page.open().await?;
         page.click("nav-aws").await?;
+
+        // A two-region refresh shows each region's progress while it runs: eu-west-1 answers
+        // two seconds late, so us-east-1 is done while it is still fetching.
+        handle.add_latency(LatencyRule::new(None, Some("eu-west-1"), Duration::from_secs(2)));
+        let regions = page.find(&testid("regions-input")).await?;
+        page.retype(&regions, "us-east-1, eu-west-1").await?;
         page.click("refresh-button").await?;
-        page.wait_text(&testid("refresh-summary"), "Refreshed 1 region").await?;
+        let on_page = &page;
+        page.wait_for("us-east-1 done while eu-west-1 is still fetching", move || async move {
+            let state = |region: &'static str| async move {
+                let element = on_page.try_find(&with("region-progress", "data-region", region)).await?;
+                match element {
+                    Some(element) => element.attr("data-state").await,
+                    None => Ok(None),
+                }
+            };
+            let (east, west) = (state("us-east-1").await?, state("eu-west-1").await?);
+            Ok((east.as_deref() == Some("done") && west.as_deref() == Some("running")).then_some(()))
+        })
+        .await?;
+        let summary = page.wait_text(&testid("refresh-summary"), "Refreshed 2 regions").await?;
+        assert!(!summary.contains("failed"), "{summary}");
+        handle.clear_latency();
 
         // Bind all required: the preview names the unbound profile-only model and its profile,
         // and nothing is written until Apply.
