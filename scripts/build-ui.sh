@@ -12,8 +12,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/env.sh
 . scripts/env.sh
 cd frontend
-trunk build --release=true "$@" index.html
-trunk build --release=true --dist dist-aws "$@" aws.html
+# The target comes first: trunk's flags take an optional value, so `--locked index.html`
+# would read the file name as the flag's value.
+trunk build index.html --release=true "$@"
+trunk build aws.html --release=true --dist dist-aws "$@"
 for file in dist-aws/*; do
     case "$file" in
         dist-aws/index.html) cp "$file" dist/aws.html ;;
