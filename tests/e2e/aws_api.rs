@@ -13,8 +13,8 @@ use bedrock_binder::store::FileStore;
 use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::api::{
     AwsCatalogResponse, AwsStatus, BindRequiredPreview, CheckKind, CheckResponse, CheckStatus, CreateProfileResponse,
-    DeleteProfileResponse, ErrorBody, InferenceProfileType, ProfilesResponse, RefreshProgress, RegionState,
-    SuggestionKind, SuggestionSource, TestResponse, TestStreamEvent,
+    DeleteProfileResponse, ErrorBody, InferenceProfileType, ProfilesResponse, RefreshProgress, RegionCatalog,
+    RegionState, SuggestionKind, SuggestionSource, TestResponse, TestStreamEvent,
 };
 use bedrock_binder_shared::diagnosis::{DiagnosisCode, Fix};
 use bedrock_binder_shared::diff::Change;
@@ -107,6 +107,13 @@ pub(crate) fn post_json(uri: &str, if_match: Option<&str>, json: serde_json::Val
         builder = builder.header(header::IF_MATCH, tag);
     }
     builder.body(Body::from(json.to_string())).expect("request")
+}
+
+/// us-east-1's catalog, just refreshed.
+async fn live_us_east_1(app: &Router) -> RegionCatalog {
+    refresh(app, &["us-east-1"]).await;
+    let mut catalog: AwsCatalogResponse = send(app, get("/api/v1/aws/catalog?regions=us-east-1")).await.json();
+    catalog.regions.remove(0)
 }
 
 async fn refresh(app: &Router, regions: &[&str]) -> RefreshProgress {
@@ -284,9 +291,7 @@ async fn application_profiles_show_the_base_model_read_from_their_model_arns() {
         .expect("fake");
     let home = TestHome::new();
     let app = app_on(&home, &fake).await;
-    refresh(&app, &["us-east-1"]).await;
-    let catalog: AwsCatalogResponse = send(&app, get("/api/v1/aws/catalog?regions=us-east-1")).await.json();
-    let region = &catalog.regions[0];
+    let region = &live_us_east_1(&app).await;
     let profile = region.profiles.iter().find(|p| p.id == "abcdefabcdef").expect("the application profile");
     assert_eq!(profile.profile_type, InferenceProfileType::Application);
     assert_eq!(profile.base_model.as_deref(), Some(NOVA));
@@ -920,9 +925,7 @@ async fn a_profile_that_is_not_active_is_listed_with_its_status_but_never_sugges
         .expect("fake");
     let home = TestHome::new();
     let app = app_on(&home, &fake).await;
-    refresh(&app, &["us-east-1"]).await;
-    let catalog: AwsCatalogResponse = send(&app, get("/api/v1/aws/catalog?regions=us-east-1")).await.json();
-    let region = &catalog.regions[0];
+    let region = &live_us_east_1(&app).await;
     let profile = region.profiles.iter().find(|p| p.id == NOVA_US).expect("discovered");
     assert_eq!(profile.status, "DISABLED", "read with as_str(), unknown to the SDK's enum");
     let nova = region.models.iter().find(|m| m.id == NOVA).expect("nova");
