@@ -106,6 +106,9 @@ pub enum AppError {
     /// 500 `internal`: a blocking task panicked or was cancelled.
     #[error("a blocking task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// 500 `internal`: a handler panicked; the panic's message is only logged.
+    #[error("a request handler panicked: {0}")]
+    Panicked(String),
 }
 
 /// Not `#[from]`: a store error is a 412, a 422 or a 500 depending on its kind, and the
@@ -142,7 +145,9 @@ impl AppError {
             AppError::ConfirmationRequired { .. } => (StatusCode::CONFLICT, "confirmation-required"),
             AppError::InvalidRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-request"),
             AppError::Aws(_) => (StatusCode::FAILED_DEPENDENCY, "aws-error"),
-            AppError::Store(_) | AppError::Task(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+            AppError::Store(_) | AppError::Task(_) | AppError::Panicked(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
         }
     }
 

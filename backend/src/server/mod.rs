@@ -29,13 +29,15 @@ mod transfer;
 
 use std::future::Future;
 use std::io;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bedrock_binder_shared::Catalog;
+use futures_util::FutureExt;
 use tokio::net::TcpListener;
 
 use crate::aws::{Aws, AwsSettings};
@@ -88,6 +90,7 @@ pub fn router(state: AppState) -> Router {
         // Unknown paths: a JSON 404 under /api, the UI's index.html elsewhere.
         .fallback(assets::fallback)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn(catch_panics))
         .layer(middleware::from_fn(log_failures))
         .with_state(state)
 }
@@ -148,6 +151,22 @@ async fn log_failures(request: Request, next: Next) -> Response {
     response
 }
 
+/// Answers a panic in a handler with the generic 500 (logged by [`log_failures`]) instead of
+/// dropping the connection, which a client can only report as a network error.
+async fn catch_panics(request: Request, next: Next) -> Response {
+    match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic with no message".to_owned());
+            AppError::Panicked(message).into_response()
+        }
+    }
+}
+
 /// Runs blocking file I/O (and the parse and validation that go with it) off the async
 /// workers. A panic in `work` becomes a 500.
 async fn blocking<T, F>(work: F) -> Result<T, AppError>
@@ -156,4 +175,34 @@ where
     F: FnOnce() -> Result<T, AppError> + Send + 'static,
 {
     tokio::task::spawn_blocking(work).await?
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::{Body, to_bytes};
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use bedrock_binder_shared::api::ErrorBody;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    async fn boom() -> &'static str {
+        panic!("secret detail")
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_the_generic_500_instead_of_dropping_the_connection() {
+        let app = Router::new()
+            .route("/boom", get(boom))
+            .layer(middleware::from_fn(catch_panics))
+            .layer(middleware::from_fn(log_failures));
+        let request = Request::get("/boom").body(Body::empty()).expect("request");
+        let response = app.oneshot(request).await.expect("a response, not a dropped connection");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        let error: ErrorBody = serde_json::from_slice(&body).expect("the JSON error body");
+        assert_eq!(error.code, "internal");
+        assert!(!error.message.contains("secret detail"), "the panic's message is only logged: {}", error.message);
+    }
 }
