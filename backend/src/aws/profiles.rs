@@ -10,7 +10,7 @@
 
 use aws_sdk_bedrock::types::{InferenceProfileModelSource, InferenceProfileType, Tag};
 use bedrock_binder_shared::api::{
-    DiscoveredProfile, InferenceProfileType as ProfileType, ProfileReference, ProfileTag,
+    CreateProfileRequest, DiscoveredProfile, InferenceProfileType as ProfileType, ProfileReference, ProfileTag,
 };
 use bedrock_binder_shared::application_profile::{ProfileDescription, ProfileFieldError, ProfileName, check_tags};
 use bedrock_binder_shared::diagnosis::{Context, Diagnosis};
@@ -131,7 +131,36 @@ pub fn references(document: &Document, profile: &DiscoveredProfile) -> Vec<Profi
         .collect()
 }
 
+/// Why a create request was not sent.
+#[derive(Debug, Clone)]
+pub enum NotSent {
+    /// A field is not allowed; the sentence names it.
+    Invalid(String),
+    /// Looking up an id's ARN in the region failed.
+    Aws(Box<Diagnosis>),
+}
+
 impl Aws {
+    /// The checked request for `request` in `region`. A `copy_from` that is an id rather than
+    /// an ARN is looked up among what the region offers (fetched if not fresh), and its ARN used.
+    pub async fn new_profile(&self, request: CreateProfileRequest, region: Region) -> Result<NewProfile, NotSent> {
+        let discovered = if request.copy_from.trim().starts_with("arn:") {
+            None
+        } else {
+            Some(self.snapshot(&region).await.map_err(|diagnosis| NotSent::Aws(Box::new(diagnosis)))?)
+        };
+        NewProfile::validate(
+            &request.name,
+            request.description.as_deref(),
+            &request.copy_from,
+            request.tags,
+            request.client_request_token,
+            region,
+            discovered.as_deref(),
+        )
+        .map_err(NotSent::Invalid)
+    }
+
     /// Creates the profile, then reads its model back.
     pub async fn create_profile(&self, profile: &NewProfile) -> Result<Created, Diagnosis> {
         let clients = self.clients(&profile.region).await;

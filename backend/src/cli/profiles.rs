@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use bedrock_binder_shared::api::{
-    ApplicationProfile, InferenceProfileType, ProfileReference, ProfileTag, ProfilesResponse,
+    ApplicationProfile, CreateProfileRequest, InferenceProfileType, ProfileReference, ProfileTag, ProfilesResponse,
 };
 use bedrock_binder_shared::{ModelId, ProfileRef, Region};
 use serde::Serialize;
@@ -11,7 +11,7 @@ use serde::Serialize;
 use super::aws::{runtime, settings};
 use super::{CliError, ProfilesAction, Session};
 use crate::aws::Aws;
-use crate::aws::profiles::{NewProfile, references};
+use crate::aws::profiles::{NotSent, references};
 
 #[derive(Serialize)]
 struct CreatedOutput<'a> {
@@ -50,7 +50,16 @@ impl Session {
             }
             ProfilesAction::Create { name, copy_from, description, tags, client_request_token, bind, region, aws } => {
                 let aws = Aws::from_chain(settings(&aws, region));
-                let request = CreateArgs { name, copy_from, description, tags, client_request_token, bind };
+                // The region is the session's (`--region` went into the settings).
+                let request = CreateProfileRequest {
+                    name,
+                    description,
+                    copy_from,
+                    tags,
+                    client_request_token,
+                    region: None,
+                    bind,
+                };
                 self.create_profile(aws, request, out, err)
             }
             ProfilesAction::Delete { profile, yes, region, aws } => {
@@ -91,30 +100,20 @@ impl Session {
     fn create_profile(
         &self,
         aws: Aws,
-        request: CreateArgs,
+        request: CreateProfileRequest,
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<u8, CliError> {
         let runtime = runtime()?;
         let region: Region = runtime.block_on(aws.region_or_default(None)).map_err(aws_error)?;
-        let discovered = if request.copy_from.trim().starts_with("arn:") {
-            None
-        } else {
-            Some(runtime.block_on(aws.snapshot(&region)).map_err(aws_error)?)
-        };
-        let new = NewProfile::validate(
-            &request.name,
-            request.description.as_deref(),
-            &request.copy_from,
-            request.tags,
-            request.client_request_token,
-            region.clone(),
-            discovered.as_deref(),
-        )
-        .map_err(|message| CliError::Rejected { message, snippet: None })?;
+        let bind = request.bind;
+        let new = runtime.block_on(aws.new_profile(request, region.clone())).map_err(|refused| match refused {
+            NotSent::Invalid(message) => CliError::Rejected { message, snippet: None },
+            NotSent::Aws(diagnosis) => CliError::Aws(diagnosis),
+        })?;
         // With --bind, read the file first: a file that cannot be read should stop us before
         // anything is created.
-        let loaded = if request.bind { Some(self.load(err)?) } else { None };
+        let loaded = if bind { Some(self.load(err)?) } else { None };
         let created = runtime.block_on(aws.create_profile(&new)).map_err(aws_error)?;
         let mut bound = false;
         if let Some((snapshot, mut document)) = loaded {
@@ -192,14 +191,4 @@ impl Session {
         }
         Ok(0)
     }
-}
-
-/// What `profiles create` was asked for.
-struct CreateArgs {
-    name: String,
-    copy_from: String,
-    description: Option<String>,
-    tags: Vec<ProfileTag>,
-    client_request_token: Option<String>,
-    bind: bool,
 }

@@ -45,7 +45,7 @@ use super::{AppState, bindings, blocking};
 use crate::aws::bind_required::plan;
 use crate::aws::invoke::{DEFAULT_PROMPT, Invocation};
 use crate::aws::merge::region_catalog;
-use crate::aws::profiles::{Created, NewProfile, references};
+use crate::aws::profiles::{Created, NotSent, references};
 use crate::aws::{Aws, DEFAULT_MAX_TOKENS};
 
 pub(super) fn router() -> Router<AppState> {
@@ -218,22 +218,10 @@ async fn create_profile(
             return Err(bindings::conflict(snapshot));
         }
     }
-    // An id instead of an ARN is looked up among what the region offers.
-    let discovered = if request.copy_from.trim().starts_with("arn:") {
-        None
-    } else {
-        Some(state.aws.snapshot(&region).await.map_err(aws_error)?)
-    };
-    let new = NewProfile::validate(
-        &request.name,
-        request.description.as_deref(),
-        &request.copy_from,
-        request.tags,
-        request.client_request_token,
-        region.clone(),
-        discovered.as_deref(),
-    )
-    .map_err(AppError::InvalidRequest)?;
+    let new = state.aws.new_profile(request, region.clone()).await.map_err(|refused| match refused {
+        NotSent::Invalid(message) => AppError::InvalidRequest(message),
+        NotSent::Aws(diagnosis) => aws_error(*diagnosis),
+    })?;
     let created = state.aws.create_profile(&new).await.map_err(aws_error)?;
     let bindings = match condition {
         Some(condition) => Some(bind_created(&state, condition, &created).await?),
