@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::api::ProfileTag;
+use serde::{Deserialize, Serialize};
 
 /// Why a field of a new profile is not allowed. The message names the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,6 +125,15 @@ pub fn parse_tag_list(text: &str) -> Result<Vec<ProfileTag>, ProfileFieldError> 
         .collect::<Result<Vec<_>, _>>()?;
     check_tags(&tags)?;
     Ok(tags)
+}
+
+/// A tag of an application inference profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileTag {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use std::sync::OnceLock;
 use crate::geo::GeoPrefix;
 use crate::model_id::ModelId;
 use crate::region::Region;
-use crate::suggest;
+use crate::did_you_mean;
 
 /// The catalog file compiled into the binary.
 const EMBEDDED_TSV: &str = include_str!("../data/catalog.tsv");
@@ -403,7 +403,7 @@ impl Catalog {
         if let Some((known, _)) = self.index.get_key_value(id.as_str()) {
             return Some(known);
         }
-        // The edit distance is at least the length difference, and `suggest::closest` accepts at
+        // The edit distance is at least the length difference, and `did_you_mean::closest` accepts at
         // most a third of the length: skipping ids whose length differs by more than half is a
         // cheap filter that never drops a candidate closest would take.
         let length = id.chars().count();
@@ -414,7 +414,7 @@ impl Catalog {
             .flat_map(|model| std::iter::once(&model.id).chain(model.system_profiles.iter().map(|p| &p.id)))
             .map(ModelId::as_str)
             .filter(near_in_length);
-        suggest::closest(&id, options)
+        did_you_mean::closest(&id, options)
     }
 
     /// The file's `#` comment block (what it is, its as-of dates and its sources), without the

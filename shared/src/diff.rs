@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// What happened to one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Change {
+pub enum LineChange {
     /// In both texts.
     Same,
     /// Only in the old text.
@@ -22,7 +22,7 @@ pub enum Change {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffLine {
     /// Same, removed or added.
-    pub change: Change,
+    pub change: LineChange,
     /// 1-based line number in the old text, for same and removed lines.
     #[serde(default)]
     pub old_line: Option<usize>,
@@ -49,7 +49,7 @@ pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
     let mut diff = Vec::with_capacity(old.len().max(new.len()));
     let same = |diff: &mut Vec<DiffLine>, i: usize, j: usize, text: &str| {
         diff.push(DiffLine {
-            change: Change::Same,
+            change: LineChange::Same,
             old_line: Some(i + 1),
             new_line: Some(j + 1),
             text: text.to_owned(),
@@ -62,13 +62,13 @@ pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
         match step {
             Step::Same(i, j) => same(&mut diff, prefix + i, prefix + j, old_middle[i]),
             Step::Removed(i) => diff.push(DiffLine {
-                change: Change::Removed,
+                change: LineChange::Removed,
                 old_line: Some(prefix + i + 1),
                 new_line: None,
                 text: old_middle[i].to_owned(),
             }),
             Step::Added(j) => diff.push(DiffLine {
-                change: Change::Added,
+                change: LineChange::Added,
                 old_line: None,
                 new_line: Some(prefix + j + 1),
                 text: new_middle[j].to_owned(),
@@ -85,7 +85,7 @@ pub fn line_diff(old: &str, new: &str) -> Vec<DiffLine> {
 
 /// Whether a diff changes anything.
 pub fn has_changes(diff: &[DiffLine]) -> bool {
-    diff.iter().any(|line| line.change != Change::Same)
+    diff.iter().any(|line| line.change != LineChange::Same)
 }
 
 enum Step {
@@ -131,7 +131,7 @@ fn align(old: &[&str], new: &[&str]) -> Vec<Step> {
 mod tests {
     use super::*;
 
-    fn changes(old: &str, new: &str) -> Vec<(Change, String)> {
+    fn changes(old: &str, new: &str) -> Vec<(LineChange, String)> {
         line_diff(old, new).into_iter().map(|line| (line.change, line.text)).collect()
     }
 
@@ -145,10 +145,10 @@ mod tests {
         assert_eq!(
             changes("a\nb\nc\n", "a\nB\nc\n"),
             vec![
-                (Change::Same, "a\n".into()),
-                (Change::Removed, "b\n".into()),
-                (Change::Added, "B\n".into()),
-                (Change::Same, "c\n".into()),
+                (LineChange::Same, "a\n".into()),
+                (LineChange::Removed, "b\n".into()),
+                (LineChange::Added, "B\n".into()),
+                (LineChange::Same, "c\n".into()),
             ]
         );
     }

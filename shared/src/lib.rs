@@ -14,21 +14,25 @@
 pub mod api;
 pub mod application_profile;
 pub mod arn;
+pub mod aws_failure;
+pub mod binding;
 pub mod catalog;
-pub mod diagnosis;
 pub mod diagnostic;
+pub mod did_you_mean;
 pub mod diff;
 pub mod document;
+pub mod fact_source;
 mod fast_hash;
 pub mod geo;
 pub mod model_id;
 pub mod profile_ref;
+pub mod profile_suggestion;
 pub mod region;
-pub mod suggest;
 pub mod validate;
 pub mod version;
 
 pub use arn::{Arn, ArnResource};
+pub use binding::{Binding, InvalidBinding, Unbinding};
 pub use catalog::Catalog;
 pub use diagnostic::{Diagnostic, Severity};
 pub use document::Document;

@@ -5,6 +5,7 @@ use std::ops::Range;
 use std::str::FromStr;
 
 use crate::arn::{Arn, ArnResource};
+use crate::diagnostic::Code;
 use crate::model_id::ModelId;
 
 /// The value side of a binding: what to call for the key's model.
@@ -66,6 +67,16 @@ impl fmt::Display for ProfileRefError {
 }
 
 impl std::error::Error for ProfileRefError {}
+
+impl ProfileRefError {
+    /// The diagnostic code a value with this error gets, in a file or in a request field.
+    pub fn code(&self) -> Code {
+        match self.kind {
+            ProfileRefErrorKind::MalformedArn => Code::MalformedArn,
+            ProfileRefErrorKind::MalformedProfileId => Code::MalformedProfileId,
+        }
+    }
+}
 
 impl ProfileRef {
     /// The UI badge for this value.

@@ -9,7 +9,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::document::{Document, InvalidReason, Line, LineKind};
 use crate::fast_hash::FastMap;
 use crate::model_id::ModelId;
-use crate::profile_ref::{ProfileKind, ProfileRef, ProfileRefErrorKind};
+use crate::profile_ref::{ProfileKind, ProfileRef};
 
 /// Every diagnostic for `document`, in line order.
 pub fn validate(document: &Document, catalog: &Catalog) -> Vec<Diagnostic> {
@@ -146,11 +146,7 @@ fn check_binding(line: &Line<'_>, catalog: &Catalog, diagnostics: &mut Vec<Diagn
             return;
         }
         Err(error) => {
-            let code = match error.kind {
-                ProfileRefErrorKind::MalformedArn => Code::MalformedArn,
-                ProfileRefErrorKind::MalformedProfileId => Code::MalformedProfileId,
-            };
-            let diagnostic = at_value(code, error.span.start, error.span.end, error.message);
+            let diagnostic = at_value(error.code(), error.span.start, error.span.end, error.message);
             diagnostics.push(match error.help {
                 Some(help) => diagnostic.with_help(help),
                 None => diagnostic,

@@ -13,7 +13,7 @@ use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::api::{BindingsResponse, CatalogResponse, ErrorBody, Health, ImportPreview};
 use bedrock_binder_shared::catalog::Lifecycle;
 use bedrock_binder_shared::diagnostic::Code;
-use bedrock_binder_shared::diff::Change;
+use bedrock_binder_shared::diff::LineChange;
 use bedrock_binder_shared::document::LineKind;
 use http_body_util::BodyExt;
 use serde::de::DeserializeOwned;
@@ -528,14 +528,14 @@ async fn import_preview_diffs_against_the_file_and_validates_without_writing() {
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.text());
     let preview: ImportPreview = reply.json();
     assert_eq!(preview.version, version_of(current.as_bytes()));
-    let changes: Vec<(Change, &str)> = preview.diff.iter().map(|line| (line.change, line.text.as_str())).collect();
+    let changes: Vec<(LineChange, &str)> = preview.diff.iter().map(|line| (line.change, line.text.as_str())).collect();
     assert_eq!(
         changes,
         [
-            (Change::Same, "# head\n"),
-            (Change::Removed, "amazon.nova-pro-v1:0=\n"),
-            (Change::Added, "amazon.nova-pro-v1:0=us.amazon.nova-pro-v1:0\n"),
-            (Change::Added, "broken\n"),
+            (LineChange::Same, "# head\n"),
+            (LineChange::Removed, "amazon.nova-pro-v1:0=\n"),
+            (LineChange::Added, "amazon.nova-pro-v1:0=us.amazon.nova-pro-v1:0\n"),
+            (LineChange::Added, "broken\n"),
         ]
     );
     assert!(preview.has_errors);

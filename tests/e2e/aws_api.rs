@@ -14,10 +14,12 @@ use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::api::{
     AwsCatalogResponse, AwsStatus, BindRequiredPreview, CheckKind, CheckResponse, CheckStatus, CreateProfileResponse,
     DeleteProfileResponse, ErrorBody, InferenceProfileType, ProfilesResponse, RefreshProgress, RegionCatalog,
-    RegionState, SuggestionKind, SuggestionSource, TestResponse, TestStreamEvent,
+    RegionState, TestResponse, TestStreamEvent,
 };
-use bedrock_binder_shared::diagnosis::{DiagnosisCode, Fix};
-use bedrock_binder_shared::diff::Change;
+use bedrock_binder_shared::aws_failure::{AwsFailureCode, Fix};
+use bedrock_binder_shared::diff::LineChange;
+use bedrock_binder_shared::fact_source::FactSource;
+use bedrock_binder_shared::profile_suggestion::ProfileSuggestionKind;
 use fake_bedrock::{
     DEFAULT_ACCOUNT, FakeBedrock, FakeError, FakeProfile, ModelMatch, Operation, ProfileType, Rule, RunningFake,
     TEST_CREDENTIALS_ENV,
@@ -142,7 +144,7 @@ async fn status_without_credentials_says_so_and_calls_nothing() {
     let aws = Aws::from_config(sdk_config(&fake, "us-east-1", false).await, AwsSettings::default());
     let status: AwsStatus = send(&app_with(&home, aws), get("/api/v1/aws/status")).await.json();
     assert!(!status.ok && !status.credentials);
-    assert_eq!(status.problem.map(|p| p.code), Some(DiagnosisCode::NoCredentials));
+    assert_eq!(status.problem.map(|p| p.code), Some(AwsFailureCode::NoCredentials));
     assert!(fake.requests().is_empty(), "no call goes out without credentials");
 }
 
@@ -157,7 +159,7 @@ async fn status_with_expired_credentials_names_the_problem() {
     let status: AwsStatus = send(&app_on(&home, &fake).await, get("/api/v1/aws/status")).await.json();
     assert!(!status.ok && status.credentials);
     let problem = status.problem.expect("a problem");
-    assert_eq!(problem.code, DiagnosisCode::ExpiredCredentials);
+    assert_eq!(problem.code, AwsFailureCode::ExpiredCredentials);
     assert_eq!(problem.aws.map(|aws| aws.error_type), Some("ExpiredToken".to_owned()));
 }
 
@@ -170,7 +172,7 @@ async fn a_refresh_reports_each_region_and_the_catalog_merges_live_data_over_off
     let app = app_on(&home, &fake).await;
 
     let before: AwsCatalogResponse = send(&app, get("/api/v1/aws/catalog?regions=us-east-1")).await.json();
-    assert_eq!(before.regions[0].source, SuggestionSource::Offline);
+    assert_eq!(before.regions[0].source, FactSource::Offline);
     assert!(fake.requests().is_empty(), "the catalog alone never calls AWS");
 
     let progress = refresh(&app, &["us-east-1", "eu-west-1", "us-west-2"]).await;
@@ -187,14 +189,14 @@ async fn a_refresh_reports_each_region_and_the_catalog_merges_live_data_over_off
     let catalog: AwsCatalogResponse =
         send(&app, get("/api/v1/aws/catalog?regions=us-east-1,eu-west-1&requires_profile=true")).await.json();
     let east = &catalog.regions[0];
-    assert_eq!((east.region.as_str(), east.source), ("us-east-1", SuggestionSource::Live));
+    assert_eq!((east.region.as_str(), east.source), ("us-east-1", FactSource::Live));
     assert!(east.fetched_at.is_some());
     let nova = east.models.iter().find(|m| m.id == NOVA).expect("nova requires a profile in us-east-1");
-    assert_eq!((nova.requires_profile, nova.source), (Some(true), SuggestionSource::Live));
+    assert_eq!((nova.requires_profile, nova.source), (Some(true), FactSource::Live));
     assert_eq!(nova.inference_types, ["INFERENCE_PROFILE"], "read with as_str(), unknown to the SDK's enum");
     assert_eq!(nova.fetched_at, east.fetched_at);
     let top = &nova.suggestions[0];
-    assert_eq!((top.profile.as_str(), top.kind, top.rank), (NOVA_US, SuggestionKind::Geo, 1));
+    assert_eq!((top.profile.as_str(), top.kind, top.rank), (NOVA_US, ProfileSuggestionKind::Geo, 1));
     assert!(top.reason.contains("us-east-1"), "{}", top.reason);
     assert!(east.models.iter().all(|m| m.requires_profile == Some(true)), "the filter applies");
     let west = &catalog.regions[1];
@@ -219,7 +221,7 @@ async fn catalog_with_live_fetches_what_is_missing_then_answers_from_the_cache()
     let home = TestHome::new();
     let app = app_on(&home, &fake).await;
     let first: AwsCatalogResponse = send(&app, get("/api/v1/aws/catalog?regions=us-west-2&live=true")).await.json();
-    assert_eq!(first.regions[0].source, SuggestionSource::Live);
+    assert_eq!(first.regions[0].source, FactSource::Live);
     let calls = fake.requests().len();
     assert_eq!(calls, 3, "ListFoundationModels and ListInferenceProfiles twice (system, application)");
     let second: AwsCatalogResponse = send(&app, get("/api/v1/aws/catalog?regions=us-west-2&live=true")).await.json();
@@ -297,9 +299,10 @@ async fn application_profiles_show_the_base_model_read_from_their_model_arns() {
     assert_eq!(profile.base_model.as_deref(), Some(NOVA));
     assert_eq!(profile.destination_regions, ["us-east-1", "us-west-2"]);
     let nova = region.models.iter().find(|m| m.id == NOVA).expect("nova");
-    let application = nova.suggestions.iter().find(|s| s.kind == SuggestionKind::Application).expect("suggested");
+    let application =
+        nova.suggestions.iter().find(|s| s.kind == ProfileSuggestionKind::Application).expect("suggested");
     assert_eq!(application.profile, profile.arn, "application profiles are bound by ARN");
-    assert_eq!(nova.suggestions.last().map(|s| s.kind), Some(SuggestionKind::Application), "ranked last");
+    assert_eq!(nova.suggestions.last().map(|s| s.kind), Some(ProfileSuggestionKind::Application), "ranked last");
 }
 
 #[tokio::test]
@@ -317,10 +320,10 @@ async fn a_failing_region_is_reported_with_a_diagnosis_and_the_others_still_load
     assert_eq!(progress.regions[0].state, RegionState::Done);
     assert_eq!(progress.regions[1].state, RegionState::Failed);
     let error = progress.regions[1].error.as_ref().expect("why");
-    assert_eq!(error.code, DiagnosisCode::AccessDenied);
+    assert_eq!(error.code, AwsFailureCode::AccessDenied);
     let catalog: AwsCatalogResponse = send(&app, get("/api/v1/aws/catalog?regions=eu-west-1")).await.json();
-    assert_eq!(catalog.regions[0].source, SuggestionSource::Offline, "the offline catalog stands in");
-    assert_eq!(catalog.regions[0].error.as_ref().map(|e| e.code), Some(DiagnosisCode::AccessDenied));
+    assert_eq!(catalog.regions[0].source, FactSource::Offline, "the offline catalog stands in");
+    assert_eq!(catalog.regions[0].error.as_ref().map(|e| e.code), Some(AwsFailureCode::AccessDenied));
 }
 
 #[tokio::test]
@@ -344,7 +347,7 @@ async fn a_malformed_region_is_refused_and_no_region_at_all_is_a_diagnosed_424()
     let app = app_with(&home, Aws::from_config(no_region, AwsSettings::default()));
     let error = send(&app, get("/api/v1/aws/catalog")).await.error(StatusCode::FAILED_DEPENDENCY);
     assert_eq!(error.code, "aws-error");
-    assert_eq!(error.details.and_then(|d| d.diagnosis).map(|d| d.code), Some(DiagnosisCode::NoRegion));
+    assert_eq!(error.details.and_then(|d| d.diagnosis).map(|d| d.code), Some(AwsFailureCode::NoRegion));
 }
 
 // --- test invocations --------------------------------------------------------------------
@@ -401,7 +404,7 @@ async fn an_unbound_profile_only_model_gets_the_on_demand_diagnosis_and_its_fix_
     let response = test_call(&app, serde_json::json!({ "model": NOVA })).await;
     assert!(!response.ok);
     let diagnosis = response.diagnosis.expect("a diagnosis");
-    assert_eq!(diagnosis.code, DiagnosisCode::OnDemandNotSupported);
+    assert_eq!(diagnosis.code, AwsFailureCode::OnDemandNotSupported);
     assert!(diagnosis.aws.as_ref().is_some_and(|aws| aws.message.contains("isn\u{2019}t supported")));
     let Some(Fix::Bind { model, profile }) = diagnosis.fix else { panic!("a bind fix") };
     assert_eq!((model.as_str(), profile.as_str()), (NOVA, NOVA_US), "the profile discovered in us-east-1");
@@ -426,7 +429,7 @@ async fn a_profile_of_another_geography_is_invalid_here_and_the_fix_offers_this_
     let app = app_on(&home, &fake).await;
     let response = test_call(&app, serde_json::json!({ "model": NOVA })).await;
     let diagnosis = response.diagnosis.expect("a diagnosis");
-    assert_eq!(diagnosis.code, DiagnosisCode::InvalidModelIdentifier);
+    assert_eq!(diagnosis.code, AwsFailureCode::InvalidModelIdentifier);
     assert_eq!(diagnosis.fix, Some(Fix::Bind { model: NOVA.to_owned(), profile: NOVA_US.to_owned() }));
 }
 
@@ -434,22 +437,22 @@ async fn a_profile_of_another_geography_is_invalid_here_and_the_fix_offers_this_
 async fn every_failure_users_hit_is_diagnosed_with_a_remedy() {
     let sonnet = "anthropic.claude-sonnet-4-5-20250929-v1:0";
     let cases = [
-        (FakeError::OnDemandNotSupportedOldWording, DiagnosisCode::OnDemandNotSupported),
-        (FakeError::InvalidModelIdentifier, DiagnosisCode::InvalidModelIdentifier),
-        (FakeError::AccessDenied, DiagnosisCode::AccessDenied),
-        (FakeError::MarketplaceAccessDenied, DiagnosisCode::MarketplaceAccessDenied),
-        (FakeError::UseCaseFormRequired, DiagnosisCode::UseCaseFormRequired),
-        (FakeError::EndOfLife, DiagnosisCode::EndOfLife),
-        (FakeError::LegacyNotActive, DiagnosisCode::LegacyNotActive),
-        (FakeError::Throttling, DiagnosisCode::Throttled),
-        (FakeError::TooManyTokens, DiagnosisCode::Throttled),
-        (FakeError::ModelTimeout, DiagnosisCode::ModelTimeout),
-        (FakeError::ModelNotReady, DiagnosisCode::ModelNotReady),
-        (FakeError::ModelError, DiagnosisCode::ModelError),
-        (FakeError::ServiceUnavailable, DiagnosisCode::ServiceUnavailable),
-        (FakeError::InternalServer, DiagnosisCode::InternalServer),
-        (FakeError::ExpiredToken, DiagnosisCode::ExpiredCredentials),
-        (FakeError::UnrecognizedClient, DiagnosisCode::InvalidCredentials),
+        (FakeError::OnDemandNotSupportedOldWording, AwsFailureCode::OnDemandNotSupported),
+        (FakeError::InvalidModelIdentifier, AwsFailureCode::InvalidModelIdentifier),
+        (FakeError::AccessDenied, AwsFailureCode::AccessDenied),
+        (FakeError::MarketplaceAccessDenied, AwsFailureCode::MarketplaceAccessDenied),
+        (FakeError::UseCaseFormRequired, AwsFailureCode::UseCaseFormRequired),
+        (FakeError::EndOfLife, AwsFailureCode::EndOfLife),
+        (FakeError::LegacyNotActive, AwsFailureCode::LegacyNotActive),
+        (FakeError::Throttling, AwsFailureCode::Throttled),
+        (FakeError::TooManyTokens, AwsFailureCode::Throttled),
+        (FakeError::ModelTimeout, AwsFailureCode::ModelTimeout),
+        (FakeError::ModelNotReady, AwsFailureCode::ModelNotReady),
+        (FakeError::ModelError, AwsFailureCode::ModelError),
+        (FakeError::ServiceUnavailable, AwsFailureCode::ServiceUnavailable),
+        (FakeError::InternalServer, AwsFailureCode::InternalServer),
+        (FakeError::ExpiredToken, AwsFailureCode::ExpiredCredentials),
+        (FakeError::UnrecognizedClient, AwsFailureCode::InvalidCredentials),
     ];
     let fake = FakeBedrock::with_default_regions().spawn().await.expect("fake");
     let home = TestHome::with_file(&format!("{sonnet}=us.{sonnet}\n"));
@@ -461,7 +464,7 @@ async fn every_failure_users_hit_is_diagnosed_with_a_remedy() {
         assert_eq!(diagnosis.code, code, "{error:?}");
         assert!(!diagnosis.explanation.is_empty() && !diagnosis.remedy.is_empty(), "{error:?}");
         assert_eq!(diagnosis.aws.map(|aws| aws.status), Some(Some(error.status())), "{error:?}");
-        if code == DiagnosisCode::Throttled {
+        if code == AwsFailureCode::Throttled {
             assert_eq!(
                 diagnosis.fix,
                 Some(Fix::Bind { model: sonnet.to_owned(), profile: format!("global.{sonnet}") }),
@@ -478,7 +481,7 @@ async fn a_test_without_credentials_is_diagnosed_and_sends_nothing() {
     let aws = Aws::from_config(sdk_config(&fake, "us-east-1", false).await, AwsSettings::default());
     let response = test_call(&app_with(&home, aws), serde_json::json!({ "model": NOVA })).await;
     assert!(!response.ok);
-    assert_eq!(response.diagnosis.as_ref().map(|d| d.code), Some(DiagnosisCode::NoCredentials), "{response:?}");
+    assert_eq!(response.diagnosis.as_ref().map(|d| d.code), Some(AwsFailureCode::NoCredentials), "{response:?}");
     assert!(fake.requests().is_empty());
 }
 
@@ -539,7 +542,7 @@ async fn check_verifies_each_binding_without_invoking_a_model() {
     let report: CheckResponse = send(&app, post_json("/api/v1/aws/check", None, serde_json::json!({}))).await.json();
     assert_eq!(report.region, "us-east-1");
     assert!(!report.ok);
-    let failed = |model: &str| -> (Vec<CheckKind>, Option<DiagnosisCode>, Option<Fix>) {
+    let failed = |model: &str| -> (Vec<CheckKind>, Option<AwsFailureCode>, Option<Fix>) {
         let binding = report.bindings.iter().find(|b| b.model == model).unwrap_or_else(|| panic!("{model} checked"));
         let kinds = binding.checks.iter().filter(|c| c.status == CheckStatus::Fail).map(|c| c.check).collect();
         let diagnosis = binding.diagnosis.clone();
@@ -547,18 +550,18 @@ async fn check_verifies_each_binding_without_invoking_a_model() {
     };
     assert_eq!(failed(NOVA), (vec![], None, None));
     let (kinds, code, fix) = failed(lite);
-    assert_eq!((kinds, code), (vec![CheckKind::ProfileExists], Some(DiagnosisCode::InvalidModelIdentifier)));
+    assert_eq!((kinds, code), (vec![CheckKind::ProfileExists], Some(AwsFailureCode::InvalidModelIdentifier)));
     assert_eq!(fix, Some(Fix::Bind { model: lite.to_owned(), profile: format!("us.{lite}") }));
     let (kinds, code, fix) = failed(sonnet);
     assert_eq!(kinds[0], CheckKind::OnDemand);
-    assert_eq!(code, Some(DiagnosisCode::OnDemandNotSupported));
+    assert_eq!(code, Some(AwsFailureCode::OnDemandNotSupported));
     assert_eq!(fix, Some(Fix::Bind { model: sonnet.to_owned(), profile: format!("us.{sonnet}") }));
     assert_eq!(failed(haiku).0, [CheckKind::NotLegacy]);
     assert_eq!(failed(llama).0, [CheckKind::ArnRegion], "a profile ARN of another region");
     assert_eq!(failed(micro).0, [CheckKind::Authorized]);
-    assert_eq!(failed(micro).1, Some(DiagnosisCode::AccessDenied));
+    assert_eq!(failed(micro).1, Some(AwsFailureCode::AccessDenied));
     assert_eq!(failed(deepseek).0, [CheckKind::Agreement]);
-    assert_eq!(failed(deepseek).1, Some(DiagnosisCode::MarketplaceAccessDenied));
+    assert_eq!(failed(deepseek).1, Some(AwsFailureCode::MarketplaceAccessDenied));
     assert_eq!(failed("amazon.titan-text-express-v1").0, [CheckKind::ProfileContainsModel]);
     let ok = report.bindings.iter().find(|b| b.model == NOVA).expect("nova");
     let passed: Vec<CheckKind> = ok.checks.iter().map(|c| c.check).collect();
@@ -594,7 +597,7 @@ async fn check_of_listed_models_checks_only_those_and_an_unbound_one_as_direct()
     assert_eq!(report.bindings.len(), 1);
     let binding = &report.bindings[0];
     assert_eq!((binding.model.as_str(), binding.line, binding.ok), (NOVA, 0, false));
-    assert_eq!(binding.diagnosis.as_ref().map(|d| d.code), Some(DiagnosisCode::OnDemandNotSupported));
+    assert_eq!(binding.diagnosis.as_ref().map(|d| d.code), Some(AwsFailureCode::OnDemandNotSupported));
 }
 
 // --- streaming ---------------------------------------------------------------------------
@@ -659,7 +662,7 @@ async fn a_streaming_test_that_fails_ends_with_the_diagnosis() {
         sse_events(&send(&app, post_json("/api/v1/aws/test/stream", None, serde_json::json!({ "model": NOVA }))).await);
     let Some((_, TestStreamEvent::Done(done))) = events.last() else { panic!("done last") };
     let diagnosis = done.diagnosis.as_ref().expect("diagnosed");
-    assert_eq!(diagnosis.code, DiagnosisCode::OnDemandNotSupported);
+    assert_eq!(diagnosis.code, AwsFailureCode::OnDemandNotSupported);
     assert_eq!(diagnosis.fix, Some(Fix::Bind { model: NOVA.to_owned(), profile: NOVA_US.to_owned() }));
 
     home.write(format!("{NOVA}={NOVA_US}\n").as_bytes());
@@ -667,7 +670,7 @@ async fn a_streaming_test_that_fails_ends_with_the_diagnosis() {
         sse_events(&send(&app, post_json("/api/v1/aws/test/stream", None, serde_json::json!({ "model": NOVA }))).await);
     let Some((_, TestStreamEvent::Done(done))) = events.last() else { panic!("done last") };
     assert_eq!(done.reply, "Partial ", "what arrived before the failure");
-    assert_eq!(done.diagnosis.as_ref().map(|d| d.code), Some(DiagnosisCode::ServiceUnavailable));
+    assert_eq!(done.diagnosis.as_ref().map(|d| d.code), Some(AwsFailureCode::ServiceUnavailable));
 
     let error = send(&app, post_json("/api/v1/aws/test/stream", None, serde_json::json!({ "model": "x" })))
         .await
@@ -788,7 +791,7 @@ async fn a_failed_create_is_a_424_carrying_the_diagnosis() {
     let body = serde_json::json!({ "name": "p", "copy_from": NOVA_US_ARN });
     let error = send(&app, post_json("/api/v1/aws/profiles", None, body)).await.error(StatusCode::FAILED_DEPENDENCY);
     assert_eq!(error.code, "aws-error");
-    assert_eq!(error.details.and_then(|d| d.diagnosis).map(|d| d.code), Some(DiagnosisCode::AccessDenied));
+    assert_eq!(error.details.and_then(|d| d.diagnosis).map(|d| d.code), Some(AwsFailureCode::AccessDenied));
 }
 
 #[tokio::test]
@@ -847,9 +850,9 @@ async fn bind_required_previews_every_unbound_profile_only_model_and_applies_thr
     assert!(preview.skipped.iter().any(|s| s.reason.contains("end of life")), "{:?}", preview.skipped);
     assert!(preview.text.starts_with(&format!("# mine\n{NOVA}={NOVA_US}\n{sonnet}=global.{sonnet}\n")));
     let removed: Vec<&str> =
-        preview.diff.iter().filter(|l| l.change == Change::Removed).map(|l| l.text.as_str()).collect();
+        preview.diff.iter().filter(|l| l.change == LineChange::Removed).map(|l| l.text.as_str()).collect();
     assert_eq!(removed, [format!("{NOVA}=\n")]);
-    assert_eq!(preview.diff.iter().filter(|l| l.change == Change::Added).count(), preview.changes.len());
+    assert_eq!(preview.diff.iter().filter(|l| l.change == LineChange::Added).count(), preview.changes.len());
     assert_eq!(home.read(), format!("# mine\n{NOVA}=\n{sonnet}=global.{sonnet}\n"), "a preview writes nothing");
 
     // Applying it is a plain conditional PUT of the text.
@@ -903,7 +906,7 @@ async fn check_fails_profile_active_for_a_profile_that_is_not_active_and_passes_
         diagnosis.explanation
     );
     assert!(diagnosis.remedy.contains("bind another profile"), "{}", diagnosis.remedy);
-    assert_eq!(diagnosis.code, DiagnosisCode::ProfileNotActive);
+    assert_eq!(diagnosis.code, AwsFailureCode::ProfileNotActive);
     let Some(Fix::Bind { model, profile }) = &diagnosis.fix else { panic!("a fix: {diagnosis:?}") };
     assert_eq!((model.as_str(), profile), (NOVA, &team_arn), "the other profile discovered for the model");
     let asked = fake.requests().into_iter().find(|r| r.operation == Some(Operation::GetInferenceProfile));

@@ -6,8 +6,9 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use bedrock_binder_shared::api::{AwsCatalogResponse, AwsStatus, SuggestionSource};
-use bedrock_binder_shared::diagnosis::DiagnosisCode;
+use bedrock_binder_shared::api::{AwsCatalogResponse, AwsStatus};
+use bedrock_binder_shared::aws_failure::AwsFailureCode;
+use bedrock_binder_shared::fact_source::FactSource;
 use fake_bedrock::{FakeBedrock, FakeError, ModelMatch, Operation, RunningFake, TEST_CREDENTIALS_ENV};
 
 use crate::aws_api::{NOVA, NOVA_US};
@@ -69,10 +70,10 @@ fn catalog_live_json_says_where_each_entry_came_from_and_filters_profile_only_mo
     let catalog: AwsCatalogResponse = serde_json::from_str(&run.stdout).expect("JSON");
     let region = &catalog.regions[0];
     assert_eq!(region.region, "us-east-1", "AWS_REGION is the default");
-    assert_eq!(region.source, SuggestionSource::Live);
+    assert_eq!(region.source, FactSource::Live);
     assert!(region.models.iter().all(|m| m.requires_profile == Some(true)));
     let nova = region.models.iter().find(|m| m.id == NOVA).expect("nova");
-    assert_eq!(nova.source, SuggestionSource::Live);
+    assert_eq!(nova.source, FactSource::Live);
     assert_eq!(nova.fetched_at, region.fetched_at);
     assert_eq!(nova.suggestions[0].profile, NOVA_US);
 }
@@ -107,7 +108,7 @@ fn without_credentials_status_and_live_catalog_say_why_quickly_and_exit_1() {
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     let status: AwsStatus = serde_json::from_str(&run.stdout).expect("JSON");
     assert!(!status.credentials);
-    assert_eq!(status.problem.map(|p| p.code), Some(DiagnosisCode::NoCredentials));
+    assert_eq!(status.problem.map(|p| p.code), Some(AwsFailureCode::NoCredentials));
 
     let run = run_with(aws_command(&home, &fake, false), &["catalog", "--live"]).failure();
     assert!(run.stderr.contains("✗ us-east-1: No AWS credentials were found"), "{}", run.stderr);
@@ -179,7 +180,7 @@ fn test_json_is_the_api_answer_and_a_mid_stream_failure_is_diagnosed() {
     let response: bedrock_binder_shared::api::TestResponse = serde_json::from_str(&run.stdout).expect("JSON");
     assert!(!response.ok);
     assert_eq!(response.reply, "Partial ", "the text received before the failure is kept");
-    assert_eq!(response.diagnosis.as_ref().map(|d| d.code), Some(DiagnosisCode::Throttled), "{response:?}");
+    assert_eq!(response.diagnosis.as_ref().map(|d| d.code), Some(AwsFailureCode::Throttled), "{response:?}");
 }
 
 #[test]
@@ -222,7 +223,7 @@ fn check_exits_1_when_the_calls_fail() {
     let home = TestHome::with_file(&format!("{NOVA}={NOVA_US}\n"));
     let run = aws_run(&home, &fake, &["--json", "check"]).failure();
     let report: bedrock_binder_shared::api::CheckResponse = serde_json::from_str(&run.stdout).expect("JSON");
-    assert_eq!(report.bindings[0].diagnosis.as_ref().map(|d| d.code), Some(DiagnosisCode::AccessDenied));
+    assert_eq!(report.bindings[0].diagnosis.as_ref().map(|d| d.code), Some(AwsFailureCode::AccessDenied));
 }
 
 #[test]
@@ -350,7 +351,7 @@ fn serve_reaches_aws_through_the_endpoint_overrides() {
     let (code, body) = server.get("/api/v1/aws/catalog?live=true&requires_profile=true");
     assert_eq!(code, 200, "{body}");
     let catalog: AwsCatalogResponse = serde_json::from_str(&body).expect("JSON");
-    assert_eq!(catalog.regions[0].source, SuggestionSource::Live);
+    assert_eq!(catalog.regions[0].source, FactSource::Live);
     assert!(catalog.regions[0].models.iter().any(|m| m.id == NOVA));
 }
 
@@ -367,14 +368,14 @@ fn serve_without_credentials_starts_at_once_says_why_and_keeps_the_offline_catal
     assert_eq!(code, 200, "{body}");
     let status: AwsStatus = serde_json::from_str(&body).expect("JSON");
     assert!(!status.ok && !status.credentials);
-    assert_eq!(status.problem.map(|p| p.code), Some(DiagnosisCode::NoCredentials));
+    assert_eq!(status.problem.map(|p| p.code), Some(AwsFailureCode::NoCredentials));
     let (code, body) = server.get("/api/v1/aws/catalog?regions=us-east-1&live=true");
     assert_eq!(code, 200, "{body}");
     let catalog: AwsCatalogResponse = serde_json::from_str(&body).expect("JSON");
     let region = &catalog.regions[0];
-    assert_eq!(region.source, SuggestionSource::Offline);
+    assert_eq!(region.source, FactSource::Offline);
     assert!(!region.models.is_empty());
-    assert_eq!(region.error.as_ref().map(|e| e.code), Some(DiagnosisCode::NoCredentials));
+    assert_eq!(region.error.as_ref().map(|e| e.code), Some(AwsFailureCode::NoCredentials));
     let (code, _) = server.get("/api/v1/catalog");
     assert_eq!(code, 200);
     assert!(fake.requests().is_empty());

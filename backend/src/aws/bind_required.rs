@@ -6,8 +6,9 @@
 //! The result is a preview (the new text and its diff against the file); applying it is a
 //! plain `PUT /api/v1/bindings` with `If-Match`, so the usual conflict check guards it.
 
-use bedrock_binder_shared::api::{PlannedBinding, RegionCatalog, SkippedModel, SuggestionSource};
+use bedrock_binder_shared::api::{PlannedBinding, RegionCatalog, SkippedModel};
 use bedrock_binder_shared::catalog::Lifecycle;
+use bedrock_binder_shared::fact_source::FactSource;
 use bedrock_binder_shared::{Document, ModelId, ProfileRef};
 
 /// What binding every required model would change.
@@ -29,9 +30,7 @@ pub fn plan(document: &Document, catalog: &RegionCatalog) -> Plan {
     let skip = |skipped: &mut Vec<SkippedModel>, model: &str, reason: String| {
         skipped.push(SkippedModel { model: model.to_owned(), reason });
     };
-    for model in
-        catalog.models.iter().filter(|m| m.source == SuggestionSource::Live && m.requires_profile == Some(true))
-    {
+    for model in catalog.models.iter().filter(|m| m.source == FactSource::Live && m.requires_profile == Some(true)) {
         if document.get(&model.id).is_some_and(|binding| !binding.value.is_empty()) {
             continue;
         }
@@ -39,7 +38,7 @@ pub fn plan(document: &Document, catalog: &RegionCatalog) -> Plan {
             skip(&mut skipped, &model.id, "it has reached its end of life".to_owned());
             continue;
         }
-        let Some(top) = model.suggestions.iter().find(|s| s.source == SuggestionSource::Live) else {
+        let Some(top) = model.suggestions.iter().find(|s| s.source == FactSource::Live) else {
             skip(&mut skipped, &model.id, format!("no profile containing it was discovered in {}", catalog.region));
             continue;
         };
@@ -59,16 +58,12 @@ pub fn plan(document: &Document, catalog: &RegionCatalog) -> Plan {
 
 #[cfg(test)]
 mod tests {
-    use bedrock_binder_shared::api::{RegionModel, Suggestion, SuggestionKind};
+    use bedrock_binder_shared::api::RegionModel;
+    use bedrock_binder_shared::profile_suggestion::{ProfileSuggestion, ProfileSuggestionKind};
 
     use super::*;
 
-    fn model(
-        id: &str,
-        requires: bool,
-        lifecycle: Lifecycle,
-        suggestion: Option<(&str, SuggestionSource)>,
-    ) -> RegionModel {
+    fn model(id: &str, requires: bool, lifecycle: Lifecycle, suggestion: Option<(&str, FactSource)>) -> RegionModel {
         RegionModel {
             id: id.to_owned(),
             name: String::new(),
@@ -77,13 +72,13 @@ mod tests {
             lifecycle,
             inference_types: Vec::new(),
             streaming: None,
-            source: SuggestionSource::Live,
+            source: FactSource::Live,
             fetched_at: Some(1),
             suggestions: suggestion
-                .map(|(profile, source)| Suggestion {
+                .map(|(profile, source)| ProfileSuggestion {
                     profile: profile.to_owned(),
                     arn: None,
-                    kind: SuggestionKind::Geo,
+                    kind: ProfileSuggestionKind::Geo,
                     rank: 1,
                     reason: "the reason".to_owned(),
                     source,
@@ -96,7 +91,7 @@ mod tests {
     fn catalog(models: Vec<RegionModel>) -> RegionCatalog {
         RegionCatalog {
             region: "us-east-1".to_owned(),
-            source: SuggestionSource::Live,
+            source: FactSource::Live,
             fetched_at: Some(1),
             error: None,
             models,
@@ -110,10 +105,10 @@ mod tests {
         let plan = plan(
             &document,
             &catalog(vec![
-                model("a.direct-v1", true, Lifecycle::Active, Some(("us.a.direct-v1", SuggestionSource::Live))),
-                model("b.bound-v1", true, Lifecycle::Active, Some(("global.b.bound-v1", SuggestionSource::Live))),
-                model("c.new-v1", true, Lifecycle::Legacy, Some(("us.c.new-v1", SuggestionSource::Live))),
-                model("d.ondemand-v1", false, Lifecycle::Active, Some(("us.d.ondemand-v1", SuggestionSource::Live))),
+                model("a.direct-v1", true, Lifecycle::Active, Some(("us.a.direct-v1", FactSource::Live))),
+                model("b.bound-v1", true, Lifecycle::Active, Some(("global.b.bound-v1", FactSource::Live))),
+                model("c.new-v1", true, Lifecycle::Legacy, Some(("us.c.new-v1", FactSource::Live))),
+                model("d.ondemand-v1", false, Lifecycle::Active, Some(("us.d.ondemand-v1", FactSource::Live))),
             ]),
         );
         assert_eq!(
@@ -131,9 +126,9 @@ mod tests {
         let plan = plan(
             &Document::parse(""),
             &catalog(vec![
-                model("a.offline-v1", true, Lifecycle::Active, Some(("us.a.offline-v1", SuggestionSource::Offline))),
+                model("a.offline-v1", true, Lifecycle::Active, Some(("us.a.offline-v1", FactSource::Offline))),
                 model("b.none-v1", true, Lifecycle::Active, None),
-                model("c.eol-v1", true, Lifecycle::Eol, Some(("us.c.eol-v1", SuggestionSource::Live))),
+                model("c.eol-v1", true, Lifecycle::Eol, Some(("us.c.eol-v1", FactSource::Live))),
             ]),
         );
         assert_eq!(plan.text, "");

@@ -17,8 +17,9 @@
 use std::sync::Arc;
 
 use aws_sdk_bedrock::types::{AgreementStatus, AuthorizationStatus};
-use bedrock_binder_shared::api::{BindingCheck, CheckItem, CheckKind, CheckResponse, CheckStatus, Suggestion};
-use bedrock_binder_shared::diagnosis::{AwsErrorInfo, Context, Diagnosis, DiagnosisCode, Fix, classify};
+use bedrock_binder_shared::api::{BindingCheck, CheckItem, CheckKind, CheckResponse, CheckStatus};
+use bedrock_binder_shared::aws_failure::{AwsErrorInfo, AwsFailure, AwsFailureCode, CallContext, Fix, classify};
+use bedrock_binder_shared::profile_suggestion::ProfileSuggestion;
 use bedrock_binder_shared::{ArnResource, Document, ModelId, ProfileRef, Region};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -94,7 +95,7 @@ enum Target {
 /// The checks of one binding, recorded as they are made.
 struct Report {
     checks: Vec<CheckItem>,
-    diagnosis: Option<Diagnosis>,
+    diagnosis: Option<AwsFailure>,
 }
 
 impl Report {
@@ -107,7 +108,7 @@ impl Report {
     }
 
     /// Records a failure; the first failure's diagnosis is the binding's.
-    fn fail(&mut self, check: CheckKind, message: impl Into<String>, diagnosis: Diagnosis) {
+    fn fail(&mut self, check: CheckKind, message: impl Into<String>, diagnosis: AwsFailure) {
         self.checks.push(CheckItem { check, status: CheckStatus::Fail, message: message.into() });
         self.diagnosis.get_or_insert(diagnosis);
     }
@@ -137,7 +138,7 @@ impl Checker<'_> {
         let region = self.region;
         let Ok(key) = binding.model.parse::<ModelId>() else {
             let message = format!("`{}` is not a model id; `bedrock-binder validate` shows why", binding.model);
-            let diagnosis = Diagnosis::new(DiagnosisCode::Validation, message.clone(), "Fix or remove the line.");
+            let diagnosis = AwsFailure::new(AwsFailureCode::Validation, message.clone(), "Fix or remove the line.");
             return report.fail(CheckKind::WellFormed, message, diagnosis);
         };
         // An empty value calls the key itself, which may be a profile id (TPipe's own file
@@ -157,8 +158,9 @@ impl Checker<'_> {
                     );
                     let remedy = format!("Call it from {}, or bind a profile discovered in {region}.", arn.region());
                     let fix = self.fix(&key, called).await;
-                    let diagnosis = Diagnosis::new(DiagnosisCode::InvalidModelIdentifier, explanation.clone(), remedy)
-                        .with_fix(fix);
+                    let diagnosis =
+                        AwsFailure::new(AwsFailureCode::InvalidModelIdentifier, explanation.clone(), remedy)
+                            .with_fix(fix);
                     report.fail(CheckKind::ArnRegion, explanation, diagnosis);
                     return;
                 }
@@ -169,7 +171,7 @@ impl Checker<'_> {
                 }
             }
             Err(error) => {
-                let diagnosis = Diagnosis::new(DiagnosisCode::Validation, error.message.clone(), "Fix the value.");
+                let diagnosis = AwsFailure::new(AwsFailureCode::Validation, error.message.clone(), "Fix the value.");
                 return report.fail(CheckKind::WellFormed, error.message, diagnosis);
             }
         };
@@ -209,8 +211,8 @@ impl Checker<'_> {
                 };
                 let mut diagnosis = error.diagnose(&self.context(key, profile, &[]));
                 if not_found {
-                    diagnosis = Diagnosis::new(
-                        DiagnosisCode::InvalidModelIdentifier,
+                    diagnosis = AwsFailure::new(
+                        AwsFailureCode::InvalidModelIdentifier,
                         format!("{} has no inference profile `{profile}`, so calls to it fail.", self.region),
                         format!(
                             "Bind a profile discovered in {}: a geo profile works only from its own geography.",
@@ -229,8 +231,8 @@ impl Checker<'_> {
             report.pass(CheckKind::ProfileActive, "the profile is ACTIVE");
         } else {
             let message = format!("the profile is {status}, not ACTIVE");
-            let diagnosis = Diagnosis::new(
-                DiagnosisCode::ProfileNotActive,
+            let diagnosis = AwsFailure::new(
+                AwsFailureCode::ProfileNotActive,
                 format!("The profile `{profile}` is {status}; only ACTIVE profiles can be called."),
                 "Wait for it to become ACTIVE, or bind another profile.",
             )
@@ -248,8 +250,8 @@ impl Checker<'_> {
         } else {
             let routed = routes.first().copied().unwrap_or("no model");
             let message = format!("the profile routes to `{routed}`, not `{model}`");
-            let diagnosis = Diagnosis::new(
-                DiagnosisCode::Validation,
+            let diagnosis = AwsFailure::new(
+                AwsFailureCode::Validation,
                 format!("`{profile}` calls `{routed}`, so the binding for `{key}` calls the wrong model."),
                 format!("Bind `{key}` to a profile that contains `{model}`."),
             )
@@ -300,8 +302,8 @@ impl Checker<'_> {
             Ok(output) => {
                 let status = output.model_details().and_then(|d| d.model_lifecycle()).map(|l| l.status().as_str());
                 if status == Some("LEGACY") {
-                    let diagnosis = Diagnosis::new(
-                        DiagnosisCode::LegacyNotActive,
+                    let diagnosis = AwsFailure::new(
+                        AwsFailureCode::LegacyNotActive,
                         format!(
                             "`{model}` is LEGACY in {}: AWS refuses it to accounts that have not used it in 30 days, \
                              and every call fails after its end of life.",
@@ -324,10 +326,10 @@ impl Checker<'_> {
         let output = match result {
             Ok(output) => output,
             Err(error) => {
-                let diagnosis = CallError::from_sdk(error).diagnose(&Context {
+                let diagnosis = CallError::from_sdk(error).diagnose(&CallContext {
                     model: Some(model),
                     region: Some(self.region.as_str()),
-                    ..Context::default()
+                    ..CallContext::default()
                 });
                 report.fail(CheckKind::Authorized, "GetFoundationModelAvailability failed", diagnosis);
                 report.skip(CheckKind::Agreement, "not checked");
@@ -344,7 +346,7 @@ impl Checker<'_> {
             };
             let mut diagnosis = classify(
                 &info,
-                &Context { model: Some(model), region: Some(self.region.as_str()), ..Context::default() },
+                &CallContext { model: Some(model), region: Some(self.region.as_str()), ..CallContext::default() },
             );
             diagnosis.aws = None;
             report.fail(CheckKind::Authorized, "this identity is NOT_AUTHORIZED for the model", diagnosis);
@@ -357,8 +359,8 @@ impl Checker<'_> {
             Some(status) => {
                 let status = status.as_str();
                 let detail = agreement.and_then(|a| a.error_message()).map(|m| format!(": {m}")).unwrap_or_default();
-                let diagnosis = Diagnosis::new(
-                    DiagnosisCode::MarketplaceAccessDenied,
+                let diagnosis = AwsFailure::new(
+                    AwsFailureCode::MarketplaceAccessDenied,
                     format!("The model's AWS Marketplace agreement is {status}{detail}."),
                     "Accept the model's offer in the Bedrock console (Model access), or allow this identity \
                      aws-marketplace:Subscribe and aws-marketplace:ViewSubscriptions; a new subscription takes up to \
@@ -369,8 +371,8 @@ impl Checker<'_> {
         }
     }
 
-    fn context<'s>(&'s self, key: &'s ModelId, sent: &'s str, suggestions: &'s [Suggestion]) -> Context<'s> {
-        Context { model: Some(key.as_str()), sent: Some(sent), region: Some(self.region.as_str()), suggestions }
+    fn context<'s>(&'s self, key: &'s ModelId, sent: &'s str, suggestions: &'s [ProfileSuggestion]) -> CallContext<'s> {
+        CallContext { model: Some(key.as_str()), sent: Some(sent), region: Some(self.region.as_str()), suggestions }
     }
 
     /// Binding `key` to the top profile discovered here, unless that is what it has already.
@@ -391,9 +393,9 @@ mod tests {
     fn the_first_failure_is_the_diagnosis_and_later_ones_are_kept() {
         let mut report = Report { checks: Vec::new(), diagnosis: None };
         report.pass(CheckKind::WellFormed, "ok");
-        report.fail(CheckKind::OnDemand, "first", Diagnosis::new(DiagnosisCode::OnDemandNotSupported, "a", "b"));
-        report.fail(CheckKind::NotLegacy, "second", Diagnosis::new(DiagnosisCode::LegacyNotActive, "c", "d"));
+        report.fail(CheckKind::OnDemand, "first", AwsFailure::new(AwsFailureCode::OnDemandNotSupported, "a", "b"));
+        report.fail(CheckKind::NotLegacy, "second", AwsFailure::new(AwsFailureCode::LegacyNotActive, "c", "d"));
         assert_eq!(report.checks.len(), 3);
-        assert_eq!(report.diagnosis.map(|d| d.code), Some(DiagnosisCode::OnDemandNotSupported));
+        assert_eq!(report.diagnosis.map(|d| d.code), Some(AwsFailureCode::OnDemandNotSupported));
     }
 }

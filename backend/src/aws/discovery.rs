@@ -14,9 +14,9 @@ use std::time::Instant;
 use aws_sdk_bedrock::types::{FoundationModelSummary, InferenceProfileSummary, InferenceProfileType};
 use bedrock_binder_shared::api::{
     DiscoveredProfile, InferenceProfileType as ProfileType, RefreshProgress, RegionProgress, RegionState,
-    SuggestionSource,
 };
-use bedrock_binder_shared::diagnosis::{Context, Diagnosis};
+use bedrock_binder_shared::aws_failure::{AwsFailure, CallContext};
+use bedrock_binder_shared::fact_source::FactSource;
 use bedrock_binder_shared::{Arn, ArnResource, Region};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -110,7 +110,7 @@ pub fn profile_from_summary(summary: &ProfileFields<'_>, fetched_at: u64) -> Dis
         model_arns,
         base_model,
         destination_regions,
-        source: SuggestionSource::Live,
+        source: FactSource::Live,
         fetched_at: Some(fetched_at),
     }
 }
@@ -154,7 +154,7 @@ impl<'a> From<&'a InferenceProfileSummary> for ProfileFields<'a> {
 pub struct Discovery {
     cache: Mutex<HashMap<Region, Arc<RegionSnapshot>>>,
     /// The last failure of each region whose latest refresh failed.
-    failures: Mutex<HashMap<Region, Diagnosis>>,
+    failures: Mutex<HashMap<Region, AwsFailure>>,
     /// The progress of the latest refresh asked for (not of the fetches made on the way to
     /// something else, such as a diagnosis's suggestions). The inner value is what that
     /// refresh's tasks update; a new refresh swaps in its own.
@@ -171,7 +171,7 @@ impl Discovery {
     }
 
     /// Why the latest refresh of a region failed, if it did.
-    pub fn failure(&self, region: &Region) -> Option<Diagnosis> {
+    pub fn failure(&self, region: &Region) -> Option<AwsFailure> {
         lock(&self.failures).get(region).cloned()
     }
 
@@ -195,7 +195,7 @@ impl Aws {
     }
 
     /// A region's live data: the cached snapshot if fresh, else fetched now (and cached).
-    pub async fn snapshot(&self, region: &Region) -> Result<Arc<RegionSnapshot>, Diagnosis> {
+    pub async fn snapshot(&self, region: &Region) -> Result<Arc<RegionSnapshot>, AwsFailure> {
         if let Some(snapshot) = self.fresh(region) {
             return Ok(snapshot);
         }
@@ -205,7 +205,7 @@ impl Aws {
         }
         self.fetch(std::slice::from_ref(region), true, false, |_| {}).await;
         self.discovery().cached(region).ok_or_else(|| {
-            self.discovery().failure(region).unwrap_or_else(|| Diagnosis::unreachable("the region was not fetched"))
+            self.discovery().failure(region).unwrap_or_else(|| AwsFailure::unreachable("the region was not fetched"))
         })
     }
 
@@ -321,8 +321,8 @@ async fn fetch_region(
     clients: &RegionClients,
     region: &Region,
     page_size: Option<i32>,
-) -> Result<RegionSnapshot, Diagnosis> {
-    let context = Context { region: Some(region.as_str()), ..Context::default() };
+) -> Result<RegionSnapshot, AwsFailure> {
+    let context = CallContext { region: Some(region.as_str()), ..CallContext::default() };
     let diagnose = |error: CallError| error.diagnose(&context);
     let models = async {
         let output = clients.bedrock.list_foundation_models().send().await.map_err(CallError::from_sdk)?;

@@ -9,7 +9,7 @@ use std::error::Error as StdError;
 
 use aws_credential_types::provider::error::{CredentialsError, TokenError};
 use aws_sdk_bedrock::error::{ProvideErrorMetadata, SdkError};
-use bedrock_binder_shared::diagnosis::{AwsErrorInfo, Context, Diagnosis, classify};
+use bedrock_binder_shared::aws_failure::{AwsErrorInfo, AwsFailure, CallContext, classify};
 
 /// Why an AWS call failed.
 #[derive(Debug, Clone)]
@@ -17,7 +17,7 @@ pub enum CallError {
     /// AWS answered with an error.
     Service(AwsErrorInfo),
     /// The call never got an answer; already explained.
-    Local(Box<Diagnosis>),
+    Local(Box<AwsFailure>),
 }
 
 impl CallError {
@@ -47,7 +47,7 @@ impl CallError {
                 })
             }
             SdkError::TimeoutError(_) => {
-                CallError::Local(Box::new(Diagnosis::unreachable("the call did not complete in time")))
+                CallError::Local(Box::new(AwsFailure::unreachable("the call did not complete in time")))
             }
             SdkError::DispatchFailure(failure) => {
                 if let Some(failure) = find_identity_error(&error) {
@@ -59,7 +59,7 @@ impl CallError {
                     // The chain names the endpoint and the OS error; it holds no secret.
                     messages(&error)
                 };
-                CallError::Local(Box::new(Diagnosis::unreachable(&what)))
+                CallError::Local(Box::new(AwsFailure::unreachable(&what)))
             }
             _ => {
                 if let Some(failure) = find_identity_error(&error) {
@@ -75,7 +75,7 @@ impl CallError {
     }
 
     /// The diagnosis, in `context`.
-    pub fn diagnose(&self, context: &Context<'_>) -> Diagnosis {
+    pub fn diagnose(&self, context: &CallContext<'_>) -> AwsFailure {
         match self {
             CallError::Service(info) => classify(info, context),
             CallError::Local(diagnosis) => (**diagnosis).clone(),
@@ -116,15 +116,15 @@ fn find_identity_error<'a>(error: &'a (dyn StdError + 'static)) -> Option<Identi
     None
 }
 
-fn diagnose_identity(failure: IdentityFailure<'_>) -> Diagnosis {
+fn diagnose_identity(failure: IdentityFailure<'_>) -> AwsFailure {
     match failure {
         IdentityFailure::Credentials(error) => diagnose_credentials(error, None),
         IdentityFailure::Token(error) => {
             let detail = messages(error);
             if looks_like_sso_expiry(&detail) {
-                Diagnosis::expired_credentials(None, true)
+                AwsFailure::expired_credentials(None, true)
             } else {
-                Diagnosis::no_credentials(None)
+                AwsFailure::no_credentials(None)
             }
         }
     }
@@ -132,20 +132,20 @@ fn diagnose_identity(failure: IdentityFailure<'_>) -> Diagnosis {
 
 /// Explains a credential-chain failure: none found, an SSO session that ended, or a broken
 /// configuration.
-pub fn diagnose_credentials(error: &CredentialsError, profile: Option<&str>) -> Diagnosis {
+pub fn diagnose_credentials(error: &CredentialsError, profile: Option<&str>) -> AwsFailure {
     let detail = messages(error);
     match error {
-        CredentialsError::CredentialsNotLoaded(_) => Diagnosis::no_credentials(None),
+        CredentialsError::CredentialsNotLoaded(_) => AwsFailure::no_credentials(None),
         CredentialsError::ProviderTimedOut(_) => {
-            Diagnosis::no_credentials(Some("the credential chain did not answer in time"))
+            AwsFailure::no_credentials(Some("the credential chain did not answer in time"))
         }
         // The chain's last resort: off EC2, or with the metadata service blocked, it refuses.
-        _ if detail.contains("IMDS") => Diagnosis::no_credentials(Some(&format!(
+        _ if detail.contains("IMDS") => AwsFailure::no_credentials(Some(&format!(
             "none in the environment or ~/.aws, and the instance metadata service answered: {detail}"
         ))),
-        _ if looks_like_sso_expiry(&detail) => Diagnosis::expired_credentials(profile, true),
-        _ if detail.to_ascii_lowercase().contains("expired") => Diagnosis::expired_credentials(profile, false),
-        _ => Diagnosis::credentials_error(&detail),
+        _ if looks_like_sso_expiry(&detail) => AwsFailure::expired_credentials(profile, true),
+        _ if detail.to_ascii_lowercase().contains("expired") => AwsFailure::expired_credentials(profile, false),
+        _ => AwsFailure::credentials_error(&detail),
     }
 }
 
@@ -180,19 +180,19 @@ fn looks_like_sso_expiry(detail: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bedrock_binder_shared::diagnosis::DiagnosisCode;
+    use bedrock_binder_shared::aws_failure::AwsFailureCode;
 
     #[test]
     fn a_missing_chain_is_no_credentials() {
         let diagnosis = diagnose_credentials(&CredentialsError::not_loaded("no providers in chain"), None);
-        assert_eq!(diagnosis.code, DiagnosisCode::NoCredentials);
+        assert_eq!(diagnosis.code, AwsFailureCode::NoCredentials);
     }
 
     #[test]
     fn an_expired_sso_token_names_the_login_command() {
         let error = CredentialsError::provider_error("the SSO token has expired and cannot be refreshed");
         let diagnosis = diagnose_credentials(&error, Some("dev"));
-        assert_eq!(diagnosis.code, DiagnosisCode::ExpiredCredentials);
+        assert_eq!(diagnosis.code, AwsFailureCode::ExpiredCredentials);
         assert!(diagnosis.remedy.contains("aws sso login --profile dev"), "{}", diagnosis.remedy);
     }
 
@@ -202,7 +202,7 @@ mod tests {
             std::io::Error::other("request forbidden: IMDS is disabled or the caller has insufficient permissions");
         let error = CredentialsError::provider_error(imds);
         let diagnosis = diagnose_credentials(&error, None);
-        assert_eq!(diagnosis.code, DiagnosisCode::NoCredentials);
+        assert_eq!(diagnosis.code, AwsFailureCode::NoCredentials);
         assert!(diagnosis.explanation.contains("IMDS is disabled"), "{}", diagnosis.explanation);
         assert!(!diagnosis.explanation.contains("ProviderError"), "no Debug dump: {}", diagnosis.explanation);
         assert!(diagnosis.remedy.contains("AWS_ACCESS_KEY_ID"), "{}", diagnosis.remedy);
@@ -212,7 +212,7 @@ mod tests {
     fn a_broken_profile_is_reported_with_its_detail() {
         let error = CredentialsError::invalid_configuration("profile `x` refers to itself");
         let diagnosis = diagnose_credentials(&error, None);
-        assert_eq!(diagnosis.code, DiagnosisCode::NoCredentials);
+        assert_eq!(diagnosis.code, AwsFailureCode::NoCredentials);
         assert!(diagnosis.explanation.contains("refers to itself"), "{}", diagnosis.explanation);
     }
 }

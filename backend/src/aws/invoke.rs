@@ -13,13 +13,14 @@ use aws_sdk_bedrockruntime::types::{
     ContentBlock, ContentBlockDelta, ConversationRole, ConverseOutput, ConverseStreamOutput, InferenceConfiguration,
     Message, TokenUsage,
 };
-use bedrock_binder_shared::api::{Suggestion, TestResponse};
-use bedrock_binder_shared::diagnosis::{Context, DiagnosisCode};
+use bedrock_binder_shared::api::TestResponse;
+use bedrock_binder_shared::aws_failure::{AwsFailureCode, CallContext};
+use bedrock_binder_shared::profile_suggestion::ProfileSuggestion;
 use bedrock_binder_shared::{Document, ModelId, Region};
 
 use super::Aws;
 use super::error::CallError;
-use super::suggest;
+use super::profile_suggestions;
 
 /// The prompt when none is given: short, so a test costs a handful of tokens.
 pub const DEFAULT_PROMPT: &str = "Reply with one short sentence: which model are you?";
@@ -70,7 +71,7 @@ impl Invocation {
             .content(ContentBlock::Text(self.prompt.clone()))
             .build()
             .map_err(|error| {
-                CallError::Service(bedrock_binder_shared::diagnosis::AwsErrorInfo {
+                CallError::Service(bedrock_binder_shared::aws_failure::AwsErrorInfo {
                     error_type: "ClientError".to_owned(),
                     message: error.to_string(),
                     status: None,
@@ -195,7 +196,7 @@ impl Aws {
         let first = error.diagnose(&context(invocation, &[]));
         let suggestions = if matches!(
             first.code,
-            DiagnosisCode::OnDemandNotSupported | DiagnosisCode::InvalidModelIdentifier | DiagnosisCode::Throttled
+            AwsFailureCode::OnDemandNotSupported | AwsFailureCode::InvalidModelIdentifier | AwsFailureCode::Throttled
         ) {
             self.suggestions(invocation.model.base(), &invocation.region).await
         } else {
@@ -208,9 +209,9 @@ impl Aws {
 
     /// The live suggestions for `model` from `region` (fetching the region if its data is not
     /// fresh); none if the region cannot be fetched.
-    pub async fn suggestions(&self, model: &str, region: &Region) -> Vec<Suggestion> {
+    pub async fn suggestions(&self, model: &str, region: &Region) -> Vec<ProfileSuggestion> {
         match self.snapshot(region).await {
-            Ok(snapshot) => suggest::live(model, region, &snapshot.profiles),
+            Ok(snapshot) => profile_suggestions::live(model, region, &snapshot.profiles),
             Err(_) => Vec::new(),
         }
     }
@@ -242,8 +243,8 @@ where
     call
 }
 
-fn context<'a>(invocation: &'a Invocation, suggestions: &'a [Suggestion]) -> Context<'a> {
-    Context {
+fn context<'a>(invocation: &'a Invocation, suggestions: &'a [ProfileSuggestion]) -> CallContext<'a> {
+    CallContext {
         model: Some(invocation.model.as_str()),
         sent: Some(invocation.sent.as_str()),
         region: Some(invocation.region.as_str()),

@@ -6,22 +6,21 @@
 //! places in the region stays, marked offline, with the catalog's facts and profiles. Every
 //! entry says where it came from and when it was fetched.
 
-use bedrock_binder_shared::api::{
-    DiscoveredProfile, InferenceProfileType, RegionCatalog, RegionModel, SuggestionSource,
-};
+use bedrock_binder_shared::api::{DiscoveredProfile, InferenceProfileType, RegionCatalog, RegionModel};
+use bedrock_binder_shared::aws_failure::AwsFailure;
 use bedrock_binder_shared::catalog::{Catalog, CatalogModel, Lifecycle};
-use bedrock_binder_shared::diagnosis::Diagnosis;
+use bedrock_binder_shared::fact_source::FactSource;
 use bedrock_binder_shared::{GeoPrefix, Region};
 
 use super::discovery::{LiveModel, RegionSnapshot};
-use super::suggest;
+use super::profile_suggestions;
 
 /// The region's catalog: `live` (if fetched) over the offline catalog.
 pub fn region_catalog(
     region: &Region,
     offline: &Catalog,
     live: Option<&RegionSnapshot>,
-    error: Option<Diagnosis>,
+    error: Option<AwsFailure>,
 ) -> RegionCatalog {
     let mut models: Vec<RegionModel> = Vec::new();
     let mut profiles: Vec<DiscoveredProfile> = Vec::new();
@@ -44,7 +43,7 @@ pub fn region_catalog(
     profiles.sort_by(|a, b| a.id.cmp(&b.id));
     RegionCatalog {
         region: region.to_string(),
-        source: if live.is_some() { SuggestionSource::Live } else { SuggestionSource::Offline },
+        source: if live.is_some() { FactSource::Live } else { FactSource::Offline },
         fetched_at: live.map(|live| live.fetched_at),
         error,
         models,
@@ -76,9 +75,9 @@ fn live_model(model: &LiveModel, known: Option<&CatalogModel>, region: &Region, 
         lifecycle,
         inference_types: model.inference_types.clone(),
         streaming: model.streaming,
-        source: SuggestionSource::Live,
+        source: FactSource::Live,
         fetched_at: Some(live.fetched_at),
-        suggestions: suggest::live(&model.id, region, &live.profiles),
+        suggestions: profile_suggestions::live(&model.id, region, &live.profiles),
     }
 }
 
@@ -91,9 +90,9 @@ fn offline_model(model: &CatalogModel, region: &Region) -> RegionModel {
         lifecycle: model.lifecycle,
         inference_types: model.inference_types.iter().map(|t| t.as_str().to_owned()).collect(),
         streaming: None,
-        source: SuggestionSource::Offline,
+        source: FactSource::Offline,
         fetched_at: None,
-        suggestions: suggest::offline(model, region),
+        suggestions: profile_suggestions::offline(model, region),
     }
 }
 
@@ -118,7 +117,7 @@ fn offline_profiles<'a>(offline: &'a Catalog, region: &'a Region) -> impl Iterat
             model_arns: Vec::new(),
             base_model: Some(model.id.to_string()),
             destination_regions: Vec::new(),
-            source: SuggestionSource::Offline,
+            source: FactSource::Offline,
             fetched_at: None,
         })
     })
@@ -164,17 +163,17 @@ mod tests {
         let merged = region_catalog(&region("us-east-1"), Catalog::embedded(), Some(&snapshot), None);
         let nova = merged.models.iter().find(|m| m.id == NOVA).expect("nova");
         assert_eq!(nova.requires_profile, Some(true));
-        assert_eq!(nova.source, SuggestionSource::Live);
+        assert_eq!(nova.source, FactSource::Live);
         assert_eq!(nova.fetched_at, Some(1_700_000_000));
         assert_eq!(nova.name, "Nova Pro", "the catalog fills a missing name");
-        assert_eq!(merged.source, SuggestionSource::Live);
+        assert_eq!(merged.source, FactSource::Live);
     }
 
     #[test]
     fn models_only_the_offline_catalog_knows_stay_marked_offline() {
         let snapshot = snapshot(vec![live(NOVA, &["ON_DEMAND"], "ACTIVE")], Vec::new());
         let merged = region_catalog(&region("us-east-1"), Catalog::embedded(), Some(&snapshot), None);
-        assert!(merged.models.iter().any(|m| m.source == SuggestionSource::Offline));
+        assert!(merged.models.iter().any(|m| m.source == FactSource::Offline));
         assert!(merged.models.windows(2).all(|pair| pair[0].id < pair[1].id), "sorted by id");
         assert_eq!(merged.models.iter().filter(|m| m.id == NOVA).count(), 1, "live replaces offline");
     }
@@ -193,8 +192,8 @@ mod tests {
     #[test]
     fn an_unfetched_region_is_the_offline_catalog_with_its_profiles() {
         let merged = region_catalog(&region("us-east-1"), Catalog::embedded(), None, None);
-        assert_eq!(merged.source, SuggestionSource::Offline);
-        assert!(merged.models.iter().all(|m| m.source == SuggestionSource::Offline));
+        assert_eq!(merged.source, FactSource::Offline);
+        assert!(merged.models.iter().all(|m| m.source == FactSource::Offline));
         assert!(merged.profiles.iter().any(|p| p.id == format!("us.{NOVA}")));
     }
 }

@@ -11,10 +11,10 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`error`] | a failed SDK call reduced to what [`bedrock_binder_shared::diagnosis`] classifies |
+//! | [`error`] | a failed SDK call reduced to what [`bedrock_binder_shared::aws_failure`] classifies |
 //! | [`status`] | `GET /api/v1/aws/status`: credentials, region, account |
 //! | [`discovery`] | ListFoundationModels and ListInferenceProfiles per region, concurrent, cached |
-//! | [`merge`], [`suggest`] | live data over the offline catalog, and ranked profile suggestions |
+//! | [`merge`], [`profile_suggestions`] | live data over the offline catalog, and ranked profile suggestions |
 //! | [`invoke`] | Converse and ConverseStream through a binding |
 //! | [`check`] | checking bindings without spending tokens |
 //! | [`profiles`] | application inference profiles: create, list, delete |
@@ -29,9 +29,9 @@ pub mod discovery;
 pub mod error;
 pub mod invoke;
 pub mod merge;
+pub mod profile_suggestions;
 pub mod profiles;
 pub mod status;
-pub mod suggest;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -40,7 +40,7 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use bedrock_binder_shared::Region;
-use bedrock_binder_shared::diagnosis::Diagnosis;
+use bedrock_binder_shared::aws_failure::AwsFailure;
 use tokio::sync::OnceCell;
 
 use self::discovery::Discovery;
@@ -196,10 +196,10 @@ impl Aws {
     }
 
     /// `region` if given, else the default region; a diagnosis when there is neither.
-    pub async fn region_or_default(&self, region: Option<Region>) -> Result<Region, Diagnosis> {
+    pub async fn region_or_default(&self, region: Option<Region>) -> Result<Region, AwsFailure> {
         match region {
             Some(region) => Ok(region),
-            None => self.default_region().await.ok_or_else(Diagnosis::no_region),
+            None => self.default_region().await.ok_or_else(AwsFailure::no_region),
         }
     }
 

@@ -10,10 +10,11 @@
 
 use aws_sdk_bedrock::types::{InferenceProfileModelSource, InferenceProfileType, Tag};
 use bedrock_binder_shared::api::{
-    CreateProfileRequest, DiscoveredProfile, InferenceProfileType as ProfileType, ProfileReference, ProfileTag,
+    CreateProfileRequest, DiscoveredProfile, InferenceProfileType as ProfileType, ProfileReference,
 };
+use bedrock_binder_shared::application_profile::ProfileTag;
 use bedrock_binder_shared::application_profile::{ProfileDescription, ProfileFieldError, ProfileName, check_tags};
-use bedrock_binder_shared::diagnosis::{Context, Diagnosis};
+use bedrock_binder_shared::aws_failure::{AwsFailure, CallContext};
 use bedrock_binder_shared::{Arn, ArnResource, Document, ModelId, Region};
 
 use super::discovery::{ProfileFields, list_profiles, profile_from_summary};
@@ -137,7 +138,7 @@ pub enum NotSent {
     /// A field is not allowed; the sentence names it.
     Invalid(String),
     /// Looking up an id's ARN in the region failed.
-    Aws(Box<Diagnosis>),
+    Aws(Box<AwsFailure>),
 }
 
 impl Aws {
@@ -162,7 +163,7 @@ impl Aws {
     }
 
     /// Creates the profile, then reads its model back.
-    pub async fn create_profile(&self, profile: &NewProfile) -> Result<Created, Diagnosis> {
+    pub async fn create_profile(&self, profile: &NewProfile) -> Result<Created, AwsFailure> {
         let clients = self.clients(&profile.region).await;
         let tags = profile
             .tags
@@ -193,7 +194,7 @@ impl Aws {
     }
 
     /// One profile, by id or ARN.
-    pub async fn get_profile(&self, region: &Region, identifier: &str) -> Result<DiscoveredProfile, Diagnosis> {
+    pub async fn get_profile(&self, region: &Region, identifier: &str) -> Result<DiscoveredProfile, AwsFailure> {
         let clients = self.clients(region).await;
         let output = clients
             .bedrock
@@ -215,7 +216,7 @@ impl Aws {
     }
 
     /// The account's application profiles in `region`, sorted by name.
-    pub async fn application_profiles(&self, region: &Region) -> Result<Vec<DiscoveredProfile>, Diagnosis> {
+    pub async fn application_profiles(&self, region: &Region) -> Result<Vec<DiscoveredProfile>, AwsFailure> {
         let clients = self.clients(region).await;
         let summaries = list_profiles(&clients, InferenceProfileType::Application, self.settings().page_size)
             .await
@@ -228,7 +229,7 @@ impl Aws {
     }
 
     /// Deletes an application profile (by id or ARN).
-    pub async fn delete_profile(&self, region: &Region, identifier: &str) -> Result<(), Diagnosis> {
+    pub async fn delete_profile(&self, region: &Region, identifier: &str) -> Result<(), AwsFailure> {
         let clients = self.clients(region).await;
         clients
             .bedrock
@@ -242,8 +243,8 @@ impl Aws {
         Ok(())
     }
 
-    fn diagnosed(&self, error: CallError, region: &Region) -> Diagnosis {
-        error.diagnose(&Context { region: Some(region.as_str()), ..Context::default() })
+    fn diagnosed(&self, error: CallError, region: &Region) -> AwsFailure {
+        error.diagnose(&CallContext { region: Some(region.as_str()), ..CallContext::default() })
     }
 }
 
@@ -298,7 +299,7 @@ mod tests {
             model_arns: Vec::new(),
             base_model: None,
             destination_regions: Vec::new(),
-            source: bedrock_binder_shared::api::SuggestionSource::Live,
+            source: bedrock_binder_shared::fact_source::FactSource::Live,
             fetched_at: None,
         };
         let lines: Vec<usize> = references(&document, &profile).iter().map(|r| r.line).collect();

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_bedrock::config::ProvideCredentials;
 use bedrock_binder_shared::api::AwsStatus;
-use bedrock_binder_shared::diagnosis::{Context, Diagnosis};
+use bedrock_binder_shared::aws_failure::{AwsFailure, CallContext};
 
 use super::Aws;
 use super::error::{CallError, diagnose_credentials};
@@ -30,13 +30,13 @@ impl Aws {
             ..AwsStatus::default()
         };
         let Some(provider) = config.credentials_provider() else {
-            status.problem = Some(Diagnosis::no_credentials(Some("no credential provider is configured")));
+            status.problem = Some(AwsFailure::no_credentials(Some("no credential provider is configured")));
             return status;
         };
         match tokio::time::timeout(CREDENTIALS_TIMEOUT, provider.provide_credentials()).await {
             Err(_) => {
                 status.problem =
-                    Some(Diagnosis::no_credentials(Some("the credential chain did not answer within 10 seconds")));
+                    Some(AwsFailure::no_credentials(Some("the credential chain did not answer within 10 seconds")));
                 return status;
             }
             Ok(Err(error)) => {
@@ -49,7 +49,7 @@ impl Aws {
             }
         }
         if status.region.is_none() {
-            status.problem = Some(Diagnosis::no_region());
+            status.problem = Some(AwsFailure::no_region());
             return status;
         }
         match self.sts().await.get_caller_identity().send().await {
@@ -62,7 +62,7 @@ impl Aws {
                 let status_of = |raw: &aws_sdk_sts::config::http::HttpResponse| Some(raw.status().as_u16());
                 let error = CallError::from_any(error, status_of);
                 status.problem =
-                    Some(error.diagnose(&Context { region: status.region.as_deref(), ..Context::default() }));
+                    Some(error.diagnose(&CallContext { region: status.region.as_deref(), ..CallContext::default() }));
             }
         }
         status

@@ -7,11 +7,12 @@
 use std::io::Write;
 
 use bedrock_binder_shared::api::{
-    AwsCatalogResponse, CheckKind, CheckStatus, RegionCatalog, RegionProgress, RegionState, SuggestionKind,
-    SuggestionSource, TestResponse,
+    AwsCatalogResponse, CheckKind, CheckStatus, RegionCatalog, RegionProgress, RegionState, TestResponse,
 };
-use bedrock_binder_shared::diagnosis::{Diagnosis, Fix};
+use bedrock_binder_shared::aws_failure::{AwsFailure, Fix};
 use bedrock_binder_shared::diagnostic::Code;
+use bedrock_binder_shared::fact_source::FactSource;
+use bedrock_binder_shared::profile_suggestion::ProfileSuggestionKind;
 use bedrock_binder_shared::{ModelId, Region};
 
 use super::edit::rejected;
@@ -345,7 +346,7 @@ fn print_outcome(response: &TestResponse, out: &mut dyn Write) -> Result<(), Cli
 }
 
 /// A diagnosis for people: AWS's words, the explanation, the remedy and the fix as a command.
-pub(super) fn print_diagnosis(diagnosis: &Diagnosis, out: &mut dyn Write) -> Result<(), CliError> {
+pub(super) fn print_diagnosis(diagnosis: &AwsFailure, out: &mut dyn Write) -> Result<(), CliError> {
     if let Some(aws) = &diagnosis.aws {
         writeln!(out, "error: {}: {}", aws.error_type, aws.message)?;
     }
@@ -360,7 +361,7 @@ pub(super) fn print_diagnosis(diagnosis: &Diagnosis, out: &mut dyn Write) -> Res
 /// One region's models: `N. MODEL`, with the requires-profile flag and the suggestions.
 fn print_region(catalog: &RegionCatalog, out: &mut dyn Write) -> Result<(), CliError> {
     let source = match (catalog.source, catalog.fetched_at) {
-        (SuggestionSource::Live, Some(at)) => format!("live, fetched {}", format_time(at)),
+        (FactSource::Live, Some(at)) => format!("live, fetched {}", format_time(at)),
         _ => "offline catalog".to_owned(),
     };
     writeln!(out, "== {} ({source}) ==", catalog.region)?;
@@ -379,7 +380,7 @@ fn print_region(catalog: &RegionCatalog, out: &mut dyn Write) -> Result<(), CliE
         if model.lifecycle.is_legacy_or_eol() {
             line.push_str(&format!("  [{}]", model.lifecycle));
         }
-        if catalog.source == SuggestionSource::Live && model.source == SuggestionSource::Offline {
+        if catalog.source == FactSource::Live && model.source == FactSource::Offline {
             line.push_str("  [offline catalog only]");
         }
         writeln!(out, "{line}")?;
@@ -390,11 +391,11 @@ fn print_region(catalog: &RegionCatalog, out: &mut dyn Write) -> Result<(), CliE
 }
 
 /// The short name of a suggestion's kind.
-pub(super) fn kind_label(kind: SuggestionKind) -> &'static str {
+pub(super) fn kind_label(kind: ProfileSuggestionKind) -> &'static str {
     match kind {
-        SuggestionKind::Geo => "geo",
-        SuggestionKind::Global => "global",
-        SuggestionKind::Application => "application",
+        ProfileSuggestionKind::Geo => "geo",
+        ProfileSuggestionKind::Global => "global",
+        ProfileSuggestionKind::Application => "application",
     }
 }
 
@@ -423,7 +424,7 @@ mod tests {
         };
         assert_eq!(progress_line(&progress), "✓ us-east-1: 3 models, 2 profiles in 1.50 s");
         progress.state = RegionState::Failed;
-        progress.error = Some(Diagnosis::no_region());
+        progress.error = Some(AwsFailure::no_region());
         assert!(progress_line(&progress).starts_with("✗ us-east-1: No AWS region is configured"));
     }
 }

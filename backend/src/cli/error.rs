@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use bedrock_binder_shared::diagnosis::Diagnosis;
+use bedrock_binder_shared::aws_failure::AwsFailure;
 
 use crate::store::StoreError;
 
@@ -58,7 +58,7 @@ pub enum CliError {
     /// An AWS call the command depends on failed, or AWS is not configured; the diagnosis says
     /// why and what to do.
     #[error("{}\nhelp: {}", .0.explanation, .0.remedy)]
-    Aws(Box<Diagnosis>),
+    Aws(Box<AwsFailure>),
     /// A destructive command without `--yes`; the sentence says what it would break.
     #[error("{0}")]
     ConfirmationRequired(String),

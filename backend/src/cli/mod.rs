@@ -212,7 +212,7 @@ pub enum ProfilesAction {
         description: Option<String>,
         /// A tag; repeat for several.
         #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = profiles::parse_tag)]
-        tags: Vec<bedrock_binder_shared::api::ProfileTag>,
+        tags: Vec<bedrock_binder_shared::application_profile::ProfileTag>,
         /// Sent as the clientRequestToken: rerun with the same token after a failure and the profile
         /// is still created only once.
         #[arg(long, value_name = "TOKEN")]

@@ -3,8 +3,9 @@
 use std::io::Write;
 
 use bedrock_binder_shared::api::{
-    ApplicationProfile, CreateProfileRequest, InferenceProfileType, ProfileReference, ProfileTag, ProfilesResponse,
+    ApplicationProfile, CreateProfileRequest, InferenceProfileType, ProfileReference, ProfilesResponse,
 };
+use bedrock_binder_shared::application_profile::ProfileTag;
 use bedrock_binder_shared::{ModelId, ProfileRef, Region};
 use serde::Serialize;
 
@@ -33,7 +34,7 @@ pub(super) fn parse_tag(text: &str) -> Result<ProfileTag, String> {
     bedrock_binder_shared::application_profile::parse_tag(text).map_err(|error| error.message)
 }
 
-fn aws_error(diagnosis: bedrock_binder_shared::diagnosis::Diagnosis) -> CliError {
+fn aws_error(diagnosis: bedrock_binder_shared::aws_failure::AwsFailure) -> CliError {
     CliError::Aws(Box::new(diagnosis))
 }
 

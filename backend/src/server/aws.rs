@@ -31,7 +31,7 @@ use bedrock_binder_shared::api::{
     DeleteProfileResponse, InferenceProfileType, ProfilesResponse, RefreshProgress, RefreshRequest, RegionCatalog,
     TestRequest, TestResponse, TestStreamEvent,
 };
-use bedrock_binder_shared::diagnosis::Diagnosis;
+use bedrock_binder_shared::aws_failure::AwsFailure;
 use bedrock_binder_shared::diff::line_diff;
 use bedrock_binder_shared::model_id::ModelIdError;
 use bedrock_binder_shared::{Document, ModelId, ProfileRef, Region};
@@ -354,7 +354,7 @@ async fn invocation(state: &AppState, request: TestRequest) -> Result<Invocation
 }
 
 /// A 424 carrying the diagnosis.
-pub(super) fn aws_error(diagnosis: Diagnosis) -> AppError {
+pub(super) fn aws_error(diagnosis: AwsFailure) -> AppError {
     AppError::Aws(Box::new(diagnosis))
 }
 

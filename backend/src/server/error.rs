@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use bedrock_binder_shared::Diagnostic;
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{ErrorBody, ErrorDetails, ProfileReference};
-use bedrock_binder_shared::diagnosis::Diagnosis;
+use bedrock_binder_shared::aws_failure::AwsFailure;
 
 use crate::store::StoreError;
 
@@ -97,7 +97,7 @@ pub enum AppError {
     /// diagnosis, remedy and fix included. A 4xx, since the cause is the AWS side's answer or
     /// configuration, which the user can act on, not a fault of this server.
     #[error("{}", .0.explanation)]
-    Aws(Box<Diagnosis>),
+    Aws(Box<AwsFailure>),
     /// 500 `internal`: reading or writing the file failed. The error's text, which names
     /// paths and OS errors, is only logged. (A store conflict or a file that is not UTF-8
     /// becomes [`AppError::Conflict`] or [`AppError::InvalidUtf8`] instead: see the `From`.)

@@ -1,6 +1,6 @@
-//! A [`Diagnosis`] shown: what happened, what to do, what AWS said, and its one-click fix.
+//! A [`AwsFailure`] shown: what happened, what to do, what AWS said, and its one-click fix.
 
-use bedrock_binder_shared::diagnosis::Diagnosis;
+use bedrock_binder_shared::aws_failure::AwsFailure;
 use leptos::prelude::*;
 
 use crate::app::use_ctx;
@@ -9,7 +9,7 @@ use crate::state::aws::{fix_change, fix_label};
 /// The diagnosis of a failed AWS call. The fix button applies the fix as an ordinary write
 /// (conflicts and all), then runs `on_fixed`, so the caller can try the call again.
 #[component]
-pub fn DiagnosisView(diagnosis: Diagnosis, #[prop(optional)] on_fixed: Option<Callback<()>>) -> AnyView {
+pub fn DiagnosisView(diagnosis: AwsFailure, #[prop(optional)] on_fixed: Option<Callback<()>>) -> AnyView {
     let ctx = use_ctx();
     // Applying the fix may change the row this view sits in, which renders it (and its
     // caller) afresh; `on_fixed` then belongs to a view that is gone and must not run.

@@ -1,6 +1,6 @@
 //! A line diff, as a table: old and new line numbers, `+`/`-`, folded unchanged runs.
 
-use bedrock_binder_shared::diff::{Change, DiffLine};
+use bedrock_binder_shared::diff::{DiffLine, LineChange};
 use leptos::prelude::*;
 
 use crate::state::diff::{DiffRow, rows, summary};
@@ -23,9 +23,9 @@ pub fn DiffView(diff: Vec<DiffLine>, test_id: &'static str, caption: &'static st
             .into_any(),
             DiffRow::Line { change, old, new, text, ending } => {
                 let (class, sign) = match change {
-                    Change::Same => ("same", " "),
-                    Change::Removed => ("removed", "-"),
-                    Change::Added => ("added", "+"),
+                    LineChange::Same => ("same", " "),
+                    LineChange::Removed => ("removed", "-"),
+                    LineChange::Added => ("added", "+"),
                 };
                 view! {
                     <tr class=class>

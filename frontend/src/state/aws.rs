@@ -6,11 +6,12 @@ use std::collections::HashMap;
 
 use bedrock_binder_shared::Region;
 use bedrock_binder_shared::api::{
-    AwsStatus, RefreshProgress, RegionCatalog, RegionProgress, RegionState, Suggestion, SuggestionSource, TestResponse,
-    TestStreamEvent,
+    AwsStatus, RefreshProgress, RegionCatalog, RegionProgress, RegionState, TestResponse, TestStreamEvent,
 };
+use bedrock_binder_shared::aws_failure::{AwsFailureCode, Fix};
 use bedrock_binder_shared::catalog::Lifecycle;
-use bedrock_binder_shared::diagnosis::{DiagnosisCode, Fix};
+use bedrock_binder_shared::fact_source::FactSource;
+use bedrock_binder_shared::profile_suggestion::ProfileSuggestion;
 
 use crate::state::change::Change;
 
@@ -66,10 +67,10 @@ pub fn status_badge(status: &AwsStatus) -> StatusBadge {
         };
     }
     let label = match status.problem.as_ref().map(|problem| problem.code) {
-        Some(DiagnosisCode::ExpiredCredentials) => "AWS: credentials expired",
-        Some(DiagnosisCode::InvalidCredentials) => "AWS: credentials rejected",
-        Some(DiagnosisCode::NoRegion) => "AWS: no region",
-        Some(DiagnosisCode::Unreachable) => "AWS: unreachable",
+        Some(AwsFailureCode::ExpiredCredentials) => "AWS: credentials expired",
+        Some(AwsFailureCode::InvalidCredentials) => "AWS: credentials rejected",
+        Some(AwsFailureCode::NoRegion) => "AWS: no region",
+        Some(AwsFailureCode::Unreachable) => "AWS: unreachable",
         _ => "AWS: not connected",
     };
     StatusBadge { label: label.to_owned(), detail: why, tone: Tone::Problem }
@@ -133,9 +134,9 @@ pub fn progress_summary(progress: &RefreshProgress) -> String {
 }
 
 /// Where a row's facts come from: "live, fetched 12 s ago" or "offline catalog".
-pub fn source_label(source: SuggestionSource, fetched_at: Option<u64>, now: u64) -> String {
+pub fn source_label(source: FactSource, fetched_at: Option<u64>, now: u64) -> String {
     match (source, fetched_at) {
-        (SuggestionSource::Live, Some(at)) => {
+        (FactSource::Live, Some(at)) => {
             let age = now.saturating_sub(at);
             match age {
                 0..=59 => format!("live, fetched {age} s ago"),
@@ -143,8 +144,8 @@ pub fn source_label(source: SuggestionSource, fetched_at: Option<u64>, now: u64)
                 _ => format!("live, fetched {} h ago", age / 3600),
             }
         }
-        (SuggestionSource::Live, None) => "live".to_owned(),
-        (SuggestionSource::Offline, _) => "offline catalog".to_owned(),
+        (FactSource::Live, None) => "live".to_owned(),
+        (FactSource::Offline, _) => "offline catalog".to_owned(),
     }
 }
 
@@ -160,13 +161,13 @@ pub struct LiveRow {
     /// Its lifecycle.
     pub lifecycle: Lifecycle,
     /// Live or offline, and when fetched.
-    pub source: SuggestionSource,
+    pub source: FactSource,
     /// When fetched.
     pub fetched_at: Option<u64>,
     /// The binding in force for it, if the file has one (empty: direct).
     pub bound: Option<String>,
     /// The profiles to bind it to, best first.
-    pub suggestions: Vec<Suggestion>,
+    pub suggestions: Vec<ProfileSuggestion>,
     haystack: String,
 }
 
@@ -313,8 +314,9 @@ pub fn fix_label(fix: &Fix) -> String {
 
 #[cfg(test)]
 mod tests {
-    use bedrock_binder_shared::api::{RegionModel, SuggestionKind};
-    use bedrock_binder_shared::diagnosis::Diagnosis;
+    use bedrock_binder_shared::api::RegionModel;
+    use bedrock_binder_shared::aws_failure::AwsFailure;
+    use bedrock_binder_shared::profile_suggestion::ProfileSuggestionKind;
 
     use super::*;
 
@@ -332,7 +334,7 @@ mod tests {
         assert!(ok.detail.contains("profile dev") && ok.detail.contains("user/ci"), "{}", ok.detail);
 
         let none = status_badge(&AwsStatus {
-            problem: Some(Diagnosis::no_credentials(None)),
+            problem: Some(AwsFailure::no_credentials(None)),
             region: Some("us-east-1".to_owned()),
             ..AwsStatus::default()
         });
@@ -341,7 +343,7 @@ mod tests {
 
         let expired = status_badge(&AwsStatus {
             credentials: true,
-            problem: Some(Diagnosis::expired_credentials(Some("dev"), true)),
+            problem: Some(AwsFailure::expired_credentials(Some("dev"), true)),
             ..AwsStatus::default()
         });
         assert_eq!((expired.label.as_str(), expired.tone), ("AWS: credentials expired", Tone::Problem));
@@ -383,7 +385,7 @@ mod tests {
         assert_eq!(progress_text(&running.regions[1]), "fetching…");
 
         let mut failed = progress("ap-south-1", RegionState::Failed);
-        failed.error = Some(Diagnosis::unreachable("connection refused"));
+        failed.error = Some(AwsFailure::unreachable("connection refused"));
         let finished = RefreshProgress {
             running: false,
             regions: vec![progress("us-east-1", RegionState::Done), failed],
@@ -395,9 +397,9 @@ mod tests {
 
     #[test]
     fn the_source_says_live_with_the_age_or_offline() {
-        assert_eq!(source_label(SuggestionSource::Live, Some(1_000), 1_012), "live, fetched 12 s ago");
-        assert_eq!(source_label(SuggestionSource::Live, Some(1_000), 1_000 + 300), "live, fetched 5 min ago");
-        assert_eq!(source_label(SuggestionSource::Offline, None, 5), "offline catalog");
+        assert_eq!(source_label(FactSource::Live, Some(1_000), 1_012), "live, fetched 12 s ago");
+        assert_eq!(source_label(FactSource::Live, Some(1_000), 1_000 + 300), "live, fetched 5 min ago");
+        assert_eq!(source_label(FactSource::Offline, None, 5), "offline catalog");
     }
 
     fn region_catalog() -> RegionCatalog {
@@ -409,23 +411,23 @@ mod tests {
             lifecycle: Lifecycle::Active,
             inference_types: Vec::new(),
             streaming: None,
-            source: SuggestionSource::Live,
+            source: FactSource::Live,
             fetched_at: Some(7),
             suggestions: suggestion
-                .map(|profile| Suggestion {
+                .map(|profile| ProfileSuggestion {
                     profile: profile.to_owned(),
                     arn: None,
-                    kind: SuggestionKind::Geo,
+                    kind: ProfileSuggestionKind::Geo,
                     rank: 1,
                     reason: "keeps requests in the US".to_owned(),
-                    source: SuggestionSource::Live,
+                    source: FactSource::Live,
                 })
                 .into_iter()
                 .collect(),
         };
         RegionCatalog {
             region: "us-east-1".to_owned(),
-            source: SuggestionSource::Live,
+            source: FactSource::Live,
             fetched_at: Some(7),
             error: None,
             models: vec![

@@ -1,7 +1,7 @@
 //! How a line diff is shown: changed lines with a little context, long unchanged runs folded,
 //! and line-ending changes made visible (otherwise a CRLF→LF change looks like no change).
 
-use bedrock_binder_shared::diff::{Change, DiffLine};
+use bedrock_binder_shared::diff::{DiffLine, LineChange};
 
 /// One row of a shown diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,7 +9,7 @@ pub enum DiffRow {
     /// A line.
     Line {
         /// Same, removed or added.
-        change: Change,
+        change: LineChange,
         /// Its number in the old text.
         old: Option<usize>,
         /// Its number in the new text.
@@ -36,9 +36,9 @@ pub struct Summary {
 pub fn summary(diff: &[DiffLine]) -> Summary {
     diff.iter().fold(Summary::default(), |mut summary, line| {
         match line.change {
-            Change::Added => summary.added += 1,
-            Change::Removed => summary.removed += 1,
-            Change::Same => {}
+            LineChange::Added => summary.added += 1,
+            LineChange::Removed => summary.removed += 1,
+            LineChange::Same => {}
         }
         summary
     })
@@ -48,7 +48,7 @@ pub fn summary(diff: &[DiffLine]) -> Summary {
 /// the other unchanged runs folded.
 pub fn rows(diff: &[DiffLine], context: usize) -> Vec<DiffRow> {
     let changed: Vec<usize> =
-        diff.iter().enumerate().filter(|(_, line)| line.change != Change::Same).map(|(i, _)| i).collect();
+        diff.iter().enumerate().filter(|(_, line)| line.change != LineChange::Same).map(|(i, _)| i).collect();
     let near_change = |index: usize| {
         let at = changed.partition_point(|&c| c < index.saturating_sub(context));
         changed.get(at).is_some_and(|&c| c <= index + context)
@@ -56,7 +56,7 @@ pub fn rows(diff: &[DiffLine], context: usize) -> Vec<DiffRow> {
     let mut rows = Vec::new();
     let mut folded = 0;
     for (index, line) in diff.iter().enumerate() {
-        if line.change == Change::Same && !near_change(index) {
+        if line.change == LineChange::Same && !near_change(index) {
             folded += 1;
             continue;
         }
@@ -70,7 +70,7 @@ pub fn rows(diff: &[DiffLine], context: usize) -> Vec<DiffRow> {
             old: line.old_line,
             new: line.new_line,
             text: text.to_owned(),
-            ending: if line.change == Change::Same { None } else { ending },
+            ending: if line.change == LineChange::Same { None } else { ending },
         });
     }
     if folded > 0 {

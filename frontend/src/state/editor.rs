@@ -2,7 +2,7 @@
 //! rule, and keeping the file's line endings although a `<textarea>` turns them all into `\n`.
 
 use bedrock_binder_shared::diagnostic::{Code, Severity};
-use bedrock_binder_shared::diff::{Change, line_diff};
+use bedrock_binder_shared::diff::{LineChange, line_diff};
 use bedrock_binder_shared::document::LineEnding;
 use bedrock_binder_shared::validate::validate;
 use bedrock_binder_shared::{Catalog, Diagnostic, Document, Version};
@@ -154,19 +154,19 @@ pub fn restore_endings(original: &str, edited: &str) -> String {
     let mut out = String::with_capacity(edited.len() + edited.len() / 20);
     for line in line_diff(&normalized, edited) {
         match line.change {
-            Change::Same => {
+            LineChange::Same => {
                 let (content, ending) = line.old_line.and_then(|n| segments.get(n - 1)).copied().unwrap_or(("", ""));
                 out.push_str(content);
                 out.push_str(ending);
             }
-            Change::Added => match line.text.strip_suffix('\n') {
+            LineChange::Added => match line.text.strip_suffix('\n') {
                 Some(content) => {
                     out.push_str(content);
                     out.push_str(newline);
                 }
                 None => out.push_str(&line.text),
             },
-            Change::Removed => {}
+            LineChange::Removed => {}
         }
     }
     out

@@ -5,7 +5,7 @@ use std::fmt;
 use bedrock_binder_shared::Diagnostic;
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{ErrorBody, ProfileReference};
-use bedrock_binder_shared::diagnosis::Diagnosis;
+use bedrock_binder_shared::aws_failure::AwsFailure;
 
 /// HTTP 412: the `If-Match` version is not the file's version any more.
 pub const PRECONDITION_FAILED: u16 = 412;
@@ -64,7 +64,7 @@ impl ApiError {
     }
 
     /// What a failed AWS call means (424 `aws-error`), if that is why the server refused.
-    pub fn diagnosis(&self) -> Option<&Diagnosis> {
+    pub fn diagnosis(&self) -> Option<&AwsFailure> {
         match self {
             ApiError::Server { body, .. } => body.details.as_ref()?.diagnosis.as_ref(),
             _ => None,

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use bedrock_binder_shared::api::{Suggestion, SuggestionKind};
+use bedrock_binder_shared::profile_suggestion::{ProfileSuggestion, ProfileSuggestionKind};
 use leptos::prelude::*;
 
 use super::AwsPageState;
@@ -219,12 +219,12 @@ fn ModelRow(row: LiveRow, testing: RwSignal<Option<String>>) -> AnyView {
 
 /// One suggested profile: its id, kind, why it ranks there, and Bind.
 #[component]
-fn SuggestionItem(model: String, suggestion: Suggestion, bound: Option<String>) -> AnyView {
+fn SuggestionItem(model: String, suggestion: ProfileSuggestion, bound: Option<String>) -> AnyView {
     let ctx = use_ctx();
     let kind = match suggestion.kind {
-        SuggestionKind::Geo => "geo",
-        SuggestionKind::Global => "global",
-        SuggestionKind::Application => "application",
+        ProfileSuggestionKind::Geo => "geo",
+        ProfileSuggestionKind::Global => "global",
+        ProfileSuggestionKind::Application => "application",
     };
     let is_bound = bound.as_deref() == Some(suggestion.profile.as_str());
     let profile = suggestion.profile.clone();

@@ -14,10 +14,10 @@
 //!
 //! Within a kind, fewer destinations first, then the id.
 
-use bedrock_binder_shared::api::{
-    DiscoveredProfile, InferenceProfileType, Suggestion, SuggestionKind, SuggestionSource,
-};
+use bedrock_binder_shared::api::{DiscoveredProfile, InferenceProfileType};
 use bedrock_binder_shared::catalog::CatalogModel;
+use bedrock_binder_shared::fact_source::FactSource;
+use bedrock_binder_shared::profile_suggestion::{ProfileSuggestion, ProfileSuggestionKind};
 use bedrock_binder_shared::{GeoPrefix, ModelId, Region};
 
 /// Whether a discovered profile routes to `model`.
@@ -27,8 +27,8 @@ pub fn contains_model(profile: &DiscoveredProfile, model: &str) -> bool {
 }
 
 /// The live suggestions for `model` from `region`, whose discovered profiles are `profiles`.
-pub fn live(model: &str, region: &Region, profiles: &[DiscoveredProfile]) -> Vec<Suggestion> {
-    let mut candidates: Vec<(SuggestionKind, &DiscoveredProfile)> = profiles
+pub fn live(model: &str, region: &Region, profiles: &[DiscoveredProfile]) -> Vec<ProfileSuggestion> {
+    let mut candidates: Vec<(ProfileSuggestionKind, &DiscoveredProfile)> = profiles
         .iter()
         .filter(|profile| profile.status.is_empty() || profile.status == "ACTIVE")
         .filter(|profile| contains_model(profile, model))
@@ -40,57 +40,61 @@ pub fn live(model: &str, region: &Region, profiles: &[DiscoveredProfile]) -> Vec
     candidates
         .into_iter()
         .zip(1..)
-        .map(|((kind, profile), rank)| Suggestion {
+        .map(|((kind, profile), rank)| ProfileSuggestion {
             // Application profiles are called by ARN; system ones by the id the region gave.
-            profile: if kind == SuggestionKind::Application { profile.arn.clone() } else { profile.id.clone() },
+            profile: if kind == ProfileSuggestionKind::Application { profile.arn.clone() } else { profile.id.clone() },
             arn: Some(profile.arn.clone()).filter(|arn| !arn.is_empty()),
             kind,
             rank,
             reason: reason(kind, profile, region),
-            source: SuggestionSource::Live,
+            source: FactSource::Live,
         })
         .collect()
 }
 
 /// The offline catalog's system profiles for `model` that may be called from `region`, for a
 /// region not fetched yet. They come from AWS's documentation, not from the account.
-pub fn offline(model: &CatalogModel, region: &Region) -> Vec<Suggestion> {
+pub fn offline(model: &CatalogModel, region: &Region) -> Vec<ProfileSuggestion> {
     let mut profiles: Vec<_> = model.profiles_in(region).collect();
     profiles.sort_by_key(|profile| (u8::from(profile.geo == GeoPrefix::Global), profile.id.clone()));
     profiles
         .into_iter()
         .zip(1..)
-        .map(|(profile, rank)| Suggestion {
+        .map(|(profile, rank)| ProfileSuggestion {
             profile: profile.id.to_string(),
             arn: None,
-            kind: if profile.geo == GeoPrefix::Global { SuggestionKind::Global } else { SuggestionKind::Geo },
+            kind: if profile.geo == GeoPrefix::Global {
+                ProfileSuggestionKind::Global
+            } else {
+                ProfileSuggestionKind::Geo
+            },
             rank,
             reason: format!(
                 "the offline catalog lists it for {region}; refresh {region} to confirm it in this account"
             ),
-            source: SuggestionSource::Offline,
+            source: FactSource::Offline,
         })
         .collect()
 }
 
-fn kind_of(profile: &DiscoveredProfile) -> SuggestionKind {
+fn kind_of(profile: &DiscoveredProfile) -> ProfileSuggestionKind {
     match profile.profile_type {
-        InferenceProfileType::Application => SuggestionKind::Application,
+        InferenceProfileType::Application => ProfileSuggestionKind::Application,
         InferenceProfileType::SystemDefined => {
             let geo = profile.id.parse::<ModelId>().ok().and_then(|id| id.geo_prefix());
-            if geo == Some(GeoPrefix::Global) { SuggestionKind::Global } else { SuggestionKind::Geo }
+            if geo == Some(GeoPrefix::Global) { ProfileSuggestionKind::Global } else { ProfileSuggestionKind::Geo }
         }
     }
 }
 
-fn reason(kind: SuggestionKind, profile: &DiscoveredProfile, region: &Region) -> String {
+fn reason(kind: ProfileSuggestionKind, profile: &DiscoveredProfile, region: &Region) -> String {
     let destinations = match profile.destination_regions.len() {
         0 => "unlisted regions".to_owned(),
         1..=6 => profile.destination_regions.join(", "),
         n => format!("{n} regions"),
     };
     match kind {
-        SuggestionKind::Geo => {
+        ProfileSuggestionKind::Geo => {
             let geo = profile
                 .id
                 .parse::<ModelId>()
@@ -103,11 +107,11 @@ fn reason(kind: SuggestionKind, profile: &DiscoveredProfile, region: &Region) ->
                  need to allow only those regions"
             )
         }
-        SuggestionKind::Global => format!(
+        ProfileSuggestionKind::Global => format!(
             "the global profile discovered in {region}: the most capacity, but requests may be served by any \
              commercial region ({destinations})"
         ),
-        SuggestionKind::Application => {
+        ProfileSuggestionKind::Application => {
             format!("the application profile `{}` of this account in {region}, routing to {destinations}", profile.name)
         }
     }
@@ -134,7 +138,7 @@ mod tests {
             model_arns: destinations.iter().map(|r| format!("arn:aws:bedrock:{r}::foundation-model/{NOVA}")).collect(),
             base_model: Some(NOVA.to_owned()),
             destination_regions: destinations.iter().map(|r| (*r).to_owned()).collect(),
-            source: SuggestionSource::Live,
+            source: FactSource::Live,
             fetched_at: Some(1),
         }
     }
@@ -147,8 +151,11 @@ mod tests {
             profile(&format!("us.{NOVA}"), InferenceProfileType::SystemDefined, &["us-east-1", "us-west-2"]),
         ];
         let suggestions = live(NOVA, &region("us-east-1"), &profiles);
-        let kinds: Vec<SuggestionKind> = suggestions.iter().map(|s| s.kind).collect();
-        assert_eq!(kinds, [SuggestionKind::Geo, SuggestionKind::Global, SuggestionKind::Application]);
+        let kinds: Vec<ProfileSuggestionKind> = suggestions.iter().map(|s| s.kind).collect();
+        assert_eq!(
+            kinds,
+            [ProfileSuggestionKind::Geo, ProfileSuggestionKind::Global, ProfileSuggestionKind::Application]
+        );
         assert_eq!(suggestions[0].profile, format!("us.{NOVA}"));
         assert_eq!(suggestions[0].rank, 1);
         assert!(suggestions[0].reason.contains("us-east-1, us-west-2"), "{}", suggestions[0].reason);
@@ -173,8 +180,8 @@ mod tests {
             .expect("in the catalog");
         let suggestions = offline(sonnet, &region("us-east-1"));
         assert!(!suggestions.is_empty());
-        assert!(suggestions.iter().all(|s| s.source == SuggestionSource::Offline));
-        assert_eq!(suggestions[0].kind, SuggestionKind::Geo);
+        assert!(suggestions.iter().all(|s| s.source == FactSource::Offline));
+        assert_eq!(suggestions[0].kind, ProfileSuggestionKind::Geo);
         assert!(suggestions[0].reason.contains("confirm"), "{}", suggestions[0].reason);
     }
 }

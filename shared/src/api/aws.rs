@@ -1,194 +1,15 @@
-//! Request and response types of the REST API under `/api/v1`, read by both the server and
-//! the browser. New fields are `#[serde(default)]` so an older client keeps working.
+//! AWS (`/api/v1/aws/…`): everything done by the server with its own credentials; no secret
+//! ever reaches the browser. Times are seconds since the Unix epoch.
 
 use serde::{Deserialize, Serialize};
 
-use crate::diagnostic::Diagnostic;
+use super::bindings::BindingsResponse;
+use crate::application_profile::ProfileTag;
+use crate::aws_failure::AwsFailure;
 use crate::diff::DiffLine;
-use crate::document::{Document, LineEnding, LineKind};
-use crate::profile_ref::{ProfileKind, ProfileRef};
+use crate::fact_source::FactSource;
+use crate::profile_suggestion::ProfileSuggestion;
 use crate::version::Version;
-
-/// The body of every 4xx and 5xx response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    /// A stable code, such as `conflict`, `invalid-json` or `internal`.
-    pub code: String,
-    /// A plain sentence for people. A 5xx says only that something went wrong.
-    pub message: String,
-    /// Structured detail, where there is any.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub details: Option<ErrorDetails>,
-}
-
-/// Structured detail of an [`ErrorBody`].
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct ErrorDetails {
-    /// The diagnostics that made a text unacceptable (422).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub diagnostics: Vec<Diagnostic>,
-    /// The version on disk now, after a stale write (412).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_version: Option<Version>,
-    /// The text on disk now, after a stale write (412), so a client can show both versions.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub current_text: Option<String>,
-    /// What a failed AWS call means (424 `aws-error`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
-    /// The binding lines that point at a profile about to be deleted (409
-    /// `confirmation-required`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub references: Vec<ProfileReference>,
-}
-
-/// One line of the file as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LineView {
-    /// 1-based line number.
-    pub number: usize,
-    /// The line without its ending.
-    pub content: String,
-    /// How the line ends.
-    pub ending: LineEnding,
-    /// Blank, comment, binding (with spans) or invalid.
-    pub kind: LineKind,
-}
-
-/// A binding in force (the last line for its key).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BindingView {
-    /// The model id as written.
-    pub model: String,
-    /// The value as written; empty means direct.
-    pub profile: String,
-    /// The badge; `None` when the value is malformed.
-    #[serde(default)]
-    pub kind: Option<ProfileKind>,
-    /// 1-based line the binding comes from.
-    pub line: usize,
-}
-
-/// `GET /api/v1/bindings` (and the answer to every successful write): the file, parsed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BindingsResponse {
-    /// The version of `text`; also sent as the strong `ETag`.
-    pub version: Version,
-    /// The file's exact text.
-    pub text: String,
-    /// Every line, classified.
-    pub lines: Vec<LineView>,
-    /// The bindings in force, sorted by model.
-    pub bindings: Vec<BindingView>,
-    /// Every diagnostic, in line order.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Whether the file exists yet (a missing file reads as empty).
-    #[serde(default)]
-    pub exists: bool,
-}
-
-impl BindingsResponse {
-    /// Builds the response for a parsed document and its diagnostics.
-    pub fn new(document: &Document, version: Version, diagnostics: Vec<Diagnostic>, exists: bool) -> Self {
-        let lines = document
-            .lines()
-            .map(|line| LineView {
-                number: line.number,
-                content: line.content.to_owned(),
-                ending: line.ending,
-                kind: line.kind,
-            })
-            .collect();
-        let bindings = document
-            .resolve()
-            .into_iter()
-            .map(|resolved| BindingView {
-                model: resolved.key.to_owned(),
-                profile: resolved.value.to_owned(),
-                kind: resolved.value.parse::<ProfileRef>().ok().map(|profile| profile.kind()),
-                line: resolved.line,
-            })
-            .collect();
-        BindingsResponse { version, text: document.as_str().to_owned(), lines, bindings, diagnostics, exists }
-    }
-}
-
-/// `POST /api/v1/bindings/bind`: bind a model; an empty or absent profile means direct.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BindRequest {
-    /// The model id (the key).
-    pub model: String,
-    /// A system profile id, an ARN or a model id; empty or absent means direct.
-    #[serde(default)]
-    pub profile: Option<String>,
-}
-
-/// `POST /api/v1/bindings/unbind`: remove every binding line of a model.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UnbindRequest {
-    /// The model id.
-    pub model: String,
-}
-
-/// `GET /api/v1/catalog` query: every filter is optional.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct CatalogQuery {
-    /// Case-insensitive substring of the id, name or provider.
-    #[serde(default)]
-    pub q: Option<String>,
-    /// Provider, matched at a dot boundary of the id or as the display name.
-    #[serde(default)]
-    pub provider: Option<String>,
-    /// Only models offered in this region (on demand or through a profile).
-    #[serde(default)]
-    pub region: Option<String>,
-    /// Only models that do (`true`) or do not (`false`) require a profile.
-    #[serde(default)]
-    pub requires_profile: Option<bool>,
-    /// Only models with this lifecycle (`active`, `legacy`, `eol`, `unknown`).
-    #[serde(default)]
-    pub lifecycle: Option<crate::catalog::Lifecycle>,
-}
-
-/// `GET /api/v1/catalog`: the models that pass the query.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct CatalogResponse {
-    /// Where the catalog comes from and how old it is.
-    pub source: String,
-    /// Every region the catalog knows, for the region filter.
-    pub regions: Vec<String>,
-    /// Every provider display name, for the provider filter.
-    pub providers: Vec<String>,
-    /// The models that pass the query, sorted by id.
-    pub models: Vec<crate::catalog::CatalogModel>,
-}
-
-/// `POST /api/v1/import/preview`: what applying a text would change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ImportPreview {
-    /// The version of the current file; send it as `If-Match` to apply the text.
-    pub version: Version,
-    /// The line diff from the current file to the text.
-    pub diff: Vec<DiffLine>,
-    /// The text's diagnostics.
-    pub diagnostics: Vec<Diagnostic>,
-    /// Whether the text has errors (then it cannot be applied).
-    pub has_errors: bool,
-}
-
-/// `GET /api/v1/health`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Health {
-    /// `ok`.
-    pub status: String,
-    /// The server's version.
-    pub version: String,
-}
-
-// --- AWS (`/api/v1/aws/…`) ---------------------------------------------------------------
-//
-// Everything AWS is done by the server with its own credentials; no secret ever reaches the
-// browser. Times are seconds since the Unix epoch.
 
 /// `GET /api/v1/aws/status`: whether the server has AWS credentials, and for whom.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -218,48 +39,7 @@ pub struct AwsStatus {
     pub endpoint_overrides: Vec<String>,
     /// Why `ok` is false, in plain words.
     #[serde(default)]
-    pub problem: Option<crate::diagnosis::Diagnosis>,
-}
-
-/// Where a catalog entry's facts come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SuggestionSource {
-    /// Fetched from Bedrock in this region (see `fetched_at`).
-    Live,
-    /// The offline catalog compiled into the binary (AWS's documentation).
-    Offline,
-}
-
-/// What kind of profile a suggestion is; also the order suggestions are ranked in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SuggestionKind {
-    /// A system profile of the region's geography (`us.`, `eu.`, `apac.`, …).
-    Geo,
-    /// A `global.` system profile.
-    Global,
-    /// An application inference profile of the account.
-    Application,
-}
-
-/// A profile to bind a model to, for one source region, with the reason for its rank.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Suggestion {
-    /// The value to bind: the profile id discovered in the region, or an application profile's
-    /// ARN (application profiles can only be called by ARN).
-    pub profile: String,
-    /// The profile's ARN in the region, when known.
-    #[serde(default)]
-    pub arn: Option<String>,
-    /// Geo, global or application.
-    pub kind: SuggestionKind,
-    /// 1 for the best suggestion.
-    pub rank: u32,
-    /// Why this profile, in a sentence fragment ("keeps requests in the US: routes to …").
-    pub reason: String,
-    /// Discovered live in the region, or only named by the offline catalog.
-    pub source: SuggestionSource,
+    pub problem: Option<AwsFailure>,
 }
 
 /// The type of an inference profile.
@@ -301,7 +81,7 @@ pub struct DiscoveredProfile {
     #[serde(default)]
     pub destination_regions: Vec<String>,
     /// Live or offline.
-    pub source: SuggestionSource,
+    pub source: FactSource,
     /// When it was fetched, for a live entry.
     #[serde(default)]
     pub fetched_at: Option<u64>,
@@ -331,13 +111,13 @@ pub struct RegionModel {
     #[serde(default)]
     pub streaming: Option<bool>,
     /// Live or offline.
-    pub source: SuggestionSource,
+    pub source: FactSource,
     /// When it was fetched, for a live entry.
     #[serde(default)]
     pub fetched_at: Option<u64>,
     /// The profiles to bind it to from this region, best first.
     #[serde(default)]
-    pub suggestions: Vec<Suggestion>,
+    pub suggestions: Vec<ProfileSuggestion>,
 }
 
 /// One region's models and profiles: live data merged over the offline catalog.
@@ -346,14 +126,14 @@ pub struct RegionCatalog {
     /// The region.
     pub region: String,
     /// `live` once the region was fetched, `offline` before.
-    pub source: SuggestionSource,
+    pub source: FactSource,
     /// When the live data was fetched.
     #[serde(default)]
     pub fetched_at: Option<u64>,
     /// Why the last refresh of the region failed, if it did (the entries are then the older
     /// data, or offline).
     #[serde(default)]
-    pub error: Option<crate::diagnosis::Diagnosis>,
+    pub error: Option<AwsFailure>,
     /// The models, sorted by id.
     pub models: Vec<RegionModel>,
     /// The profiles callable from the region, sorted by id.
@@ -447,7 +227,7 @@ pub struct RegionProgress {
     pub cached: bool,
     /// Why it failed.
     #[serde(default)]
-    pub error: Option<crate::diagnosis::Diagnosis>,
+    pub error: Option<AwsFailure>,
 }
 
 impl RegionProgress {
@@ -532,7 +312,7 @@ pub struct TestResponse {
     pub max_tokens: u32,
     /// Why it failed, with a remedy and maybe a fix.
     #[serde(default)]
-    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
+    pub diagnosis: Option<AwsFailure>,
 }
 
 /// One server-sent event of `POST /api/v1/aws/test/stream`: the SSE `event` is the `type`,
@@ -651,7 +431,7 @@ pub struct BindingCheck {
     pub checks: Vec<CheckItem>,
     /// The explanation of the first failure, with a remedy and maybe a fix.
     #[serde(default)]
-    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
+    pub diagnosis: Option<AwsFailure>,
 }
 
 /// `POST /api/v1/aws/check`.
@@ -663,15 +443,6 @@ pub struct CheckResponse {
     pub ok: bool,
     /// One entry per binding, in key order.
     pub bindings: Vec<BindingCheck>,
-}
-
-/// A tag of an application inference profile.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProfileTag {
-    /// The key.
-    pub key: String,
-    /// The value.
-    pub value: String,
 }
 
 /// `POST /api/v1/aws/profiles`: create an application inference profile. With `bind`, the

@@ -1,4 +1,4 @@
-//! [`Diagnosis`]: what a failed AWS call means, in plain words, with a remedy and, where one
+//! [`AwsFailure`]: what a failed AWS call means, in plain words, with a remedy and, where one
 //! exists, a [`Fix`] the UI can apply in one click.
 //!
 //! [`classify`] reads the error type and message AWS answered with (the table "Errors users
@@ -10,12 +10,13 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::{Suggestion, SuggestionSource};
+use crate::fact_source::FactSource;
+use crate::profile_suggestion::ProfileSuggestion;
 
 /// A stable name for each kind of failure; the UI keys icons and help links on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum DiagnosisCode {
+pub enum AwsFailureCode {
     /// The model needs an inference profile in this region (ValidationException, "…with
     /// on-demand throughput isn’t supported…" or the older "…doesn't support on-demand
     /// throughput.").
@@ -66,32 +67,32 @@ pub enum DiagnosisCode {
     Unknown,
 }
 
-impl DiagnosisCode {
+impl AwsFailureCode {
     /// The name on the wire (`serde`'s), which the UI keys on.
     pub fn as_str(self) -> &'static str {
         match self {
-            DiagnosisCode::OnDemandNotSupported => "on-demand-not-supported",
-            DiagnosisCode::InvalidModelIdentifier => "invalid-model-identifier",
-            DiagnosisCode::AccessDenied => "access-denied",
-            DiagnosisCode::MarketplaceAccessDenied => "marketplace-access-denied",
-            DiagnosisCode::UseCaseFormRequired => "use-case-form-required",
-            DiagnosisCode::EndOfLife => "end-of-life",
-            DiagnosisCode::LegacyNotActive => "legacy-not-active",
-            DiagnosisCode::Throttled => "throttled",
-            DiagnosisCode::ModelTimeout => "model-timeout",
-            DiagnosisCode::ModelNotReady => "model-not-ready",
-            DiagnosisCode::ModelError => "model-error",
-            DiagnosisCode::ServiceUnavailable => "service-unavailable",
-            DiagnosisCode::InternalServer => "internal-server",
-            DiagnosisCode::NoCredentials => "no-credentials",
-            DiagnosisCode::ExpiredCredentials => "expired-credentials",
-            DiagnosisCode::InvalidCredentials => "invalid-credentials",
-            DiagnosisCode::NoRegion => "no-region",
-            DiagnosisCode::Unreachable => "unreachable",
-            DiagnosisCode::NotFound => "not-found",
-            DiagnosisCode::ProfileNotActive => "profile-not-active",
-            DiagnosisCode::Validation => "validation",
-            DiagnosisCode::Unknown => "unknown",
+            AwsFailureCode::OnDemandNotSupported => "on-demand-not-supported",
+            AwsFailureCode::InvalidModelIdentifier => "invalid-model-identifier",
+            AwsFailureCode::AccessDenied => "access-denied",
+            AwsFailureCode::MarketplaceAccessDenied => "marketplace-access-denied",
+            AwsFailureCode::UseCaseFormRequired => "use-case-form-required",
+            AwsFailureCode::EndOfLife => "end-of-life",
+            AwsFailureCode::LegacyNotActive => "legacy-not-active",
+            AwsFailureCode::Throttled => "throttled",
+            AwsFailureCode::ModelTimeout => "model-timeout",
+            AwsFailureCode::ModelNotReady => "model-not-ready",
+            AwsFailureCode::ModelError => "model-error",
+            AwsFailureCode::ServiceUnavailable => "service-unavailable",
+            AwsFailureCode::InternalServer => "internal-server",
+            AwsFailureCode::NoCredentials => "no-credentials",
+            AwsFailureCode::ExpiredCredentials => "expired-credentials",
+            AwsFailureCode::InvalidCredentials => "invalid-credentials",
+            AwsFailureCode::NoRegion => "no-region",
+            AwsFailureCode::Unreachable => "unreachable",
+            AwsFailureCode::NotFound => "not-found",
+            AwsFailureCode::ProfileNotActive => "profile-not-active",
+            AwsFailureCode::Validation => "validation",
+            AwsFailureCode::Unknown => "unknown",
         }
     }
 }
@@ -123,9 +124,9 @@ pub struct AwsErrorInfo {
 
 /// A failure explained: what happened, what to do, and (where possible) the fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Diagnosis {
+pub struct AwsFailure {
     /// The kind of failure.
-    pub code: DiagnosisCode,
+    pub code: AwsFailureCode,
     /// What happened, in one or two plain sentences.
     pub explanation: String,
     /// What to do about it.
@@ -143,7 +144,7 @@ pub struct Diagnosis {
 
 /// What the caller knows about the failed call, for the words and the fix.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Context<'a> {
+pub struct CallContext<'a> {
     /// The model (the binding's key).
     pub model: Option<&'a str>,
     /// The identifier that was sent (`modelId`): the binding's value, or the model for direct.
@@ -151,14 +152,14 @@ pub struct Context<'a> {
     /// The region the call went to.
     pub region: Option<&'a str>,
     /// The profiles discovered in `region` that contain `model`, best first.
-    pub suggestions: &'a [Suggestion],
+    pub suggestions: &'a [ProfileSuggestion],
 }
 
-impl Diagnosis {
+impl AwsFailure {
     /// A diagnosis with no fix, not retryable, and no AWS error behind it (a finding of a
     /// check rather than a failed call).
-    pub fn new(code: DiagnosisCode, explanation: impl Into<String>, remedy: impl Into<String>) -> Diagnosis {
-        Diagnosis {
+    pub fn new(code: AwsFailureCode, explanation: impl Into<String>, remedy: impl Into<String>) -> AwsFailure {
+        AwsFailure {
             code,
             explanation: explanation.into(),
             remedy: remedy.into(),
@@ -170,18 +171,18 @@ impl Diagnosis {
 
     /// The same diagnosis with a fix.
     #[must_use]
-    pub fn with_fix(mut self, fix: Option<Fix>) -> Diagnosis {
+    pub fn with_fix(mut self, fix: Option<Fix>) -> AwsFailure {
         self.fix = fix;
         self
     }
 
-    fn retryable(mut self) -> Diagnosis {
+    fn retryable(mut self) -> AwsFailure {
         self.retryable = true;
         self
     }
 
     /// No credentials in the chain; `detail` says where the chain looked, if known.
-    pub fn no_credentials(detail: Option<&str>) -> Diagnosis {
+    pub fn no_credentials(detail: Option<&str>) -> AwsFailure {
         let mut explanation = "No AWS credentials were found".to_owned();
         match detail {
             Some(detail) if !detail.is_empty() => {
@@ -190,8 +191,8 @@ impl Diagnosis {
             _ => explanation.push('.'),
         }
         explanation.push_str(" The app keeps working on the offline catalog.");
-        Diagnosis::new(
-            DiagnosisCode::NoCredentials,
+        AwsFailure::new(
+            AwsFailureCode::NoCredentials,
             explanation,
             "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws/config \
              (`aws configure` or `aws configure sso`) and pass --profile or set AWS_PROFILE.",
@@ -199,20 +200,20 @@ impl Diagnosis {
     }
 
     /// Expired credentials; `sso_profile` names the profile when an SSO session ended.
-    pub fn expired_credentials(sso_profile: Option<&str>, sso: bool) -> Diagnosis {
+    pub fn expired_credentials(sso_profile: Option<&str>, sso: bool) -> AwsFailure {
         if sso {
             let login = match sso_profile {
                 Some(profile) => format!("aws sso login --profile {profile}"),
                 None => "aws sso login".to_owned(),
             };
-            Diagnosis::new(
-                DiagnosisCode::ExpiredCredentials,
+            AwsFailure::new(
+                AwsFailureCode::ExpiredCredentials,
                 "The SSO session has expired (or was never started), so there are no valid credentials.",
                 format!("Sign in again with `{login}`, then retry."),
             )
         } else {
-            Diagnosis::new(
-                DiagnosisCode::ExpiredCredentials,
+            AwsFailure::new(
+                AwsFailureCode::ExpiredCredentials,
                 "The AWS credentials have expired.",
                 "Renew them (new session credentials, or `aws sso login` for an SSO profile), then retry.",
             )
@@ -220,27 +221,27 @@ impl Diagnosis {
     }
 
     /// Credentials AWS does not recognise.
-    pub fn invalid_credentials() -> Diagnosis {
-        Diagnosis::new(
-            DiagnosisCode::InvalidCredentials,
+    pub fn invalid_credentials() -> AwsFailure {
+        AwsFailure::new(
+            AwsFailureCode::InvalidCredentials,
             "AWS does not recognise these credentials (the access key id or the session token is invalid).",
             "Check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, or the keys of the profile in use.",
         )
     }
 
     /// No region configured.
-    pub fn no_region() -> Diagnosis {
-        Diagnosis::new(
-            DiagnosisCode::NoRegion,
+    pub fn no_region() -> AwsFailure {
+        AwsFailure::new(
+            AwsFailureCode::NoRegion,
             "No AWS region is configured, so there is nowhere to send the call.",
             "Pass --region, set AWS_REGION, or set `region` in the profile in ~/.aws/config.",
         )
     }
 
     /// The endpoint could not be reached or did not answer in time.
-    pub fn unreachable(detail: &str) -> Diagnosis {
-        Diagnosis::new(
-            DiagnosisCode::Unreachable,
+    pub fn unreachable(detail: &str) -> AwsFailure {
+        AwsFailure::new(
+            AwsFailureCode::Unreachable,
             format!("The AWS endpoint could not be reached: {detail}."),
             "Check the network and any proxy, and the endpoint overrides (AWS_ENDPOINT_URL, \
              AWS_ENDPOINT_URL_BEDROCK, AWS_ENDPOINT_URL_BEDROCK_RUNTIME) if you set them; then retry.",
@@ -250,9 +251,9 @@ impl Diagnosis {
 
     /// The credentials chain failed for another reason (a broken ~/.aws/config, a failing
     /// `credential_process`, …).
-    pub fn credentials_error(detail: &str) -> Diagnosis {
-        Diagnosis::new(
-            DiagnosisCode::NoCredentials,
+    pub fn credentials_error(detail: &str) -> AwsFailure {
+        AwsFailure::new(
+            AwsFailureCode::NoCredentials,
             format!("The AWS credentials could not be loaded: {detail}."),
             "Fix the profile in ~/.aws/config (or the environment variables) that the error names, then retry.",
         )
@@ -283,7 +284,7 @@ pub fn is_on_demand_message(message: &str) -> bool {
 }
 
 /// Explains a failed AWS call.
-pub fn classify(error: &AwsErrorInfo, context: &Context<'_>) -> Diagnosis {
+pub fn classify(error: &AwsErrorInfo, context: &CallContext<'_>) -> AwsFailure {
     let message = error.message.as_str();
     let kind = bare_type(&error.error_type);
     let kind = kind.as_str();
@@ -297,33 +298,33 @@ pub fn classify(error: &AwsErrorInfo, context: &Context<'_>) -> Diagnosis {
     } else if contains(message, "model identifier is invalid") {
         invalid_identifier(model, sent, region, context.suggestions)
     } else if contains(message, "use case details") {
-        Diagnosis::new(
-            DiagnosisCode::UseCaseFormRequired,
+        AwsFailure::new(
+            AwsFailureCode::UseCaseFormRequired,
             "This account has not submitted Anthropic's use-case details form. This is not an IAM problem: \
              no policy change will help.",
             "Submit the use-case form in the Bedrock console (Model catalog, an Anthropic model, \
              \"Submit use case details\"), then retry 15 minutes after submitting.",
         )
     } else if kind == "accessdenied" && (contains(message, "marketplace") || contains(message, "subscri")) {
-        Diagnosis::new(
-            DiagnosisCode::MarketplaceAccessDenied,
+        AwsFailure::new(
+            AwsFailureCode::MarketplaceAccessDenied,
             "AWS refused the call because this identity may not manage the model's AWS Marketplace subscription.",
             "Allow aws-marketplace:ViewSubscriptions and aws-marketplace:Subscribe for this identity (or have an \
              administrator call the model once), then retry; a new subscription takes up to 15 minutes.",
         )
     } else if kind == "accessdenied" {
-        Diagnosis::new(
-            DiagnosisCode::AccessDenied,
+        AwsFailure::new(
+            AwsFailureCode::AccessDenied,
             format!("AWS refused to let this identity call `{sent}` in {region}."),
             "IAM must allow bedrock:InvokeModel (and bedrock:InvokeModelWithResponseStream) on the inference \
              profile ARN AND on the foundation-model ARNs in every destination region the profile routes to; \
              a service control policy that denies one of those regions causes this too.",
         )
     } else if contains(message, "end of its life") {
-        rebind(DiagnosisCode::EndOfLife, format!("`{model}` has reached the end of its life; every call fails."))
+        rebind(AwsFailureCode::EndOfLife, format!("`{model}` has reached the end of its life; every call fails."))
     } else if contains(message, "marked by provider as legacy") {
         rebind(
-            DiagnosisCode::LegacyNotActive,
+            AwsFailureCode::LegacyNotActive,
             format!(
                 "`{model}` is a legacy model and this account has not used it in the last 30 days, so AWS \
                  refuses new calls."
@@ -336,23 +337,23 @@ pub fn classify(error: &AwsErrorInfo, context: &Context<'_>) -> Diagnosis {
     diagnosis
 }
 
-fn on_demand(model: &str, region: &str, top: Option<&Suggestion>) -> Diagnosis {
+fn on_demand(model: &str, region: &str, top: Option<&ProfileSuggestion>) -> AwsFailure {
     let explanation = format!(
         "`{model}` cannot be called by its bare id in {region}: AWS offers it there only through an inference \
          profile."
     );
-    match top.filter(|s| s.source == SuggestionSource::Live) {
+    match top.filter(|s| s.source == FactSource::Live) {
         Some(suggestion) => {
-            let mut diagnosis = Diagnosis::new(
-                DiagnosisCode::OnDemandNotSupported,
+            let mut diagnosis = AwsFailure::new(
+                AwsFailureCode::OnDemandNotSupported,
                 explanation,
                 format!("Bind it to `{}`: {}.", suggestion.profile, suggestion.reason),
             );
             diagnosis.fix = Some(Fix::Bind { model: model.to_owned(), profile: suggestion.profile.clone() });
             diagnosis
         }
-        None => Diagnosis::new(
-            DiagnosisCode::OnDemandNotSupported,
+        None => AwsFailure::new(
+            AwsFailureCode::OnDemandNotSupported,
             explanation,
             format!(
                 "Bind it to an inference profile that contains it and is offered in {region}: refresh the live \
@@ -362,9 +363,9 @@ fn on_demand(model: &str, region: &str, top: Option<&Suggestion>) -> Diagnosis {
     }
 }
 
-fn invalid_identifier(model: &str, sent: &str, region: &str, suggestions: &[Suggestion]) -> Diagnosis {
-    let mut diagnosis = Diagnosis::new(
-        DiagnosisCode::InvalidModelIdentifier,
+fn invalid_identifier(model: &str, sent: &str, region: &str, suggestions: &[ProfileSuggestion]) -> AwsFailure {
+    let mut diagnosis = AwsFailure::new(
+        AwsFailureCode::InvalidModelIdentifier,
         format!("Bedrock in {region} does not know `{sent}`."),
         format!(
             "Check for a typo and that the model is offered in {region}. A geo profile works only from its own \
@@ -372,26 +373,26 @@ fn invalid_identifier(model: &str, sent: &str, region: &str, suggestions: &[Sugg
              in the ARN."
         ),
     );
-    if let Some(suggestion) = suggestions.iter().find(|s| s.source == SuggestionSource::Live && s.profile != sent) {
+    if let Some(suggestion) = suggestions.iter().find(|s| s.source == FactSource::Live && s.profile != sent) {
         diagnosis.remedy.push_str(&format!(" In {region}, `{}` contains this model.", suggestion.profile));
         diagnosis.fix = Some(Fix::Bind { model: model.to_owned(), profile: suggestion.profile.clone() });
     }
     diagnosis
 }
 
-fn rebind(code: DiagnosisCode, explanation: String) -> Diagnosis {
-    Diagnosis::new(
+fn rebind(code: AwsFailureCode, explanation: String) -> AwsFailure {
+    AwsFailure::new(
         code,
         explanation,
         "Rebind the key to an active model (the live catalog marks each model's lifecycle), or remove the binding.",
     )
 }
 
-fn by_type(kind: &str, message: &str, sent: &str, region: &str, context: &Context<'_>) -> Diagnosis {
+fn by_type(kind: &str, message: &str, sent: &str, region: &str, context: &CallContext<'_>) -> AwsFailure {
     match kind {
         "throttling" | "toomanyrequests" => {
-            let mut diagnosis = Diagnosis::new(
-                DiagnosisCode::Throttled,
+            let mut diagnosis = AwsFailure::new(
+                AwsFailureCode::Throttled,
                 format!("Bedrock is throttling calls to `{sent}` in {region} (too many requests or tokens)."),
                 "Back off and retry. For more headroom call the model through a cross-region profile, or a \
                  global one, which spreads requests over more regions.",
@@ -401,58 +402,58 @@ fn by_type(kind: &str, message: &str, sent: &str, region: &str, context: &Contex
             let better = context
                 .suggestions
                 .iter()
-                .filter(|s| s.source == SuggestionSource::Live && s.profile != sent)
+                .filter(|s| s.source == FactSource::Live && s.profile != sent)
                 .min_by_key(|s| u8::from(!s.profile.starts_with("global.")));
             if let (Some(model), Some(better)) = (context.model, better) {
                 diagnosis.fix = Some(Fix::Bind { model: model.to_owned(), profile: better.profile.clone() });
             }
             diagnosis
         }
-        "modeltimeout" => Diagnosis::new(
-            DiagnosisCode::ModelTimeout,
+        "modeltimeout" => AwsFailure::new(
+            AwsFailureCode::ModelTimeout,
             "The model took too long to answer.",
             "Retry; a shorter prompt or a lower max tokens answers sooner.",
         )
         .retryable(),
-        "modelnotready" => Diagnosis::new(
-            DiagnosisCode::ModelNotReady,
+        "modelnotready" => AwsFailure::new(
+            AwsFailureCode::ModelNotReady,
             "The model is not ready to serve requests yet.",
             "Retry with backoff in a few seconds.",
         )
         .retryable(),
-        "modelerror" | "modelstreamerror" => Diagnosis::new(
-            DiagnosisCode::ModelError,
+        "modelerror" | "modelstreamerror" => AwsFailure::new(
+            AwsFailureCode::ModelError,
             "The model failed while processing the request.",
             "Check the prompt and parameters; the same request is likely to fail again.",
         ),
-        "serviceunavailable" => Diagnosis::new(
-            DiagnosisCode::ServiceUnavailable,
+        "serviceunavailable" => AwsFailure::new(
+            AwsFailureCode::ServiceUnavailable,
             format!("Bedrock in {region} is temporarily unable to serve the request."),
             "Retry with backoff; a cross-region profile spreads requests over more regions.",
         )
         .retryable(),
-        "internalserver" | "internalfailure" => Diagnosis::new(
-            DiagnosisCode::InternalServer,
+        "internalserver" | "internalfailure" => AwsFailure::new(
+            AwsFailureCode::InternalServer,
             "Bedrock failed with an internal error.",
             "Retry with backoff.",
         )
         .retryable(),
-        "expiredtoken" => Diagnosis::expired_credentials(None, false),
+        "expiredtoken" => AwsFailure::expired_credentials(None, false),
         "unrecognizedclient" | "invalidclienttokenid" | "invalidsignature" | "signaturedoesnotmatch" => {
-            Diagnosis::invalid_credentials()
+            AwsFailure::invalid_credentials()
         }
-        "resourcenotfound" => Diagnosis::new(
-            DiagnosisCode::NotFound,
+        "resourcenotfound" => AwsFailure::new(
+            AwsFailureCode::NotFound,
             format!("Bedrock in {region} has no `{sent}`: {message}"),
             "Check the identifier and the region; discover what the region offers with a live refresh.",
         ),
-        "validation" => Diagnosis::new(
-            DiagnosisCode::Validation,
+        "validation" => AwsFailure::new(
+            AwsFailureCode::Validation,
             format!("Bedrock rejected the request: {message}"),
             "Correct the request as the message says.",
         ),
-        _ => Diagnosis::new(
-            DiagnosisCode::Unknown,
+        _ => AwsFailure::new(
+            AwsFailureCode::Unknown,
             format!("AWS answered an error: {message}"),
             "Check the message; retry if it looks transient.",
         ),
@@ -462,20 +463,20 @@ fn by_type(kind: &str, message: &str, sent: &str, region: &str, context: &Contex
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::SuggestionKind;
+    use crate::profile_suggestion::ProfileSuggestionKind;
 
     const SONNET: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 
     #[test]
     fn every_codes_name_is_its_wire_name() {
         let codes = [
-            DiagnosisCode::OnDemandNotSupported,
-            DiagnosisCode::InvalidModelIdentifier,
-            DiagnosisCode::MarketplaceAccessDenied,
-            DiagnosisCode::UseCaseFormRequired,
-            DiagnosisCode::NoCredentials,
-            DiagnosisCode::ProfileNotActive,
-            DiagnosisCode::Unknown,
+            AwsFailureCode::OnDemandNotSupported,
+            AwsFailureCode::InvalidModelIdentifier,
+            AwsFailureCode::MarketplaceAccessDenied,
+            AwsFailureCode::UseCaseFormRequired,
+            AwsFailureCode::NoCredentials,
+            AwsFailureCode::ProfileNotActive,
+            AwsFailureCode::Unknown,
         ];
         for code in codes {
             assert_eq!(serde_json::to_value(code).expect("serialize"), code.as_str(), "{code:?}");
@@ -486,19 +487,23 @@ mod tests {
         AwsErrorInfo { error_type: error_type.to_owned(), message: message.to_owned(), status: None }
     }
 
-    fn suggestion(profile: &str) -> Suggestion {
-        Suggestion {
+    fn suggestion(profile: &str) -> ProfileSuggestion {
+        ProfileSuggestion {
             profile: profile.to_owned(),
             arn: None,
-            kind: if profile.starts_with("global.") { SuggestionKind::Global } else { SuggestionKind::Geo },
+            kind: if profile.starts_with("global.") {
+                ProfileSuggestionKind::Global
+            } else {
+                ProfileSuggestionKind::Geo
+            },
             rank: 1,
             reason: "a test reason".to_owned(),
-            source: SuggestionSource::Live,
+            source: FactSource::Live,
         }
     }
 
-    fn context<'a>(suggestions: &'a [Suggestion]) -> Context<'a> {
-        Context { model: Some(SONNET), sent: Some(SONNET), region: Some("us-east-1"), suggestions }
+    fn context<'a>(suggestions: &'a [ProfileSuggestion]) -> CallContext<'a> {
+        CallContext { model: Some(SONNET), sent: Some(SONNET), region: Some("us-east-1"), suggestions }
     }
 
     #[test]
@@ -509,7 +514,7 @@ mod tests {
         );
         let suggestions = [suggestion(&format!("us.{SONNET}"))];
         let diagnosis = classify(&error("ValidationException", &message), &context(&suggestions));
-        assert_eq!(diagnosis.code, DiagnosisCode::OnDemandNotSupported);
+        assert_eq!(diagnosis.code, AwsFailureCode::OnDemandNotSupported);
         assert_eq!(diagnosis.fix, Some(Fix::Bind { model: SONNET.to_owned(), profile: format!("us.{SONNET}") }));
         assert!(diagnosis.remedy.contains("a test reason"), "{}", diagnosis.remedy);
         assert_eq!(diagnosis.aws.as_ref().map(|a| a.message.as_str()), Some(message.as_str()));
@@ -522,7 +527,7 @@ mod tests {
             "Invocation of model ID x.y with on-demand throughput isn't supported.",
         ] {
             let diagnosis = classify(&error("ValidationException", message), &context(&[]));
-            assert_eq!(diagnosis.code, DiagnosisCode::OnDemandNotSupported, "{message}");
+            assert_eq!(diagnosis.code, AwsFailureCode::OnDemandNotSupported, "{message}");
             assert_eq!(diagnosis.fix, None, "nothing discovered, nothing to offer");
         }
     }
@@ -530,7 +535,7 @@ mod tests {
     #[test]
     fn an_offline_suggestion_is_not_offered_as_a_one_click_fix() {
         let mut offline = suggestion(&format!("us.{SONNET}"));
-        offline.source = SuggestionSource::Offline;
+        offline.source = FactSource::Offline;
         let message = "The provided model doesn't support on-demand throughput.";
         let diagnosis = classify(&error("ValidationException", message), &context(&[offline]));
         assert_eq!(diagnosis.fix, None);
@@ -540,7 +545,7 @@ mod tests {
     fn an_invalid_identifier_explains_geography_and_region() {
         let diagnosis =
             classify(&error("ValidationException", "The provided model identifier is invalid."), &context(&[]));
-        assert_eq!(diagnosis.code, DiagnosisCode::InvalidModelIdentifier);
+        assert_eq!(diagnosis.code, AwsFailureCode::InvalidModelIdentifier);
         assert!(diagnosis.remedy.contains("geography"), "{}", diagnosis.remedy);
     }
 
@@ -550,7 +555,7 @@ mod tests {
             &error("AccessDeniedException", "You don't have access to the model with the specified model ID."),
             &context(&[]),
         );
-        assert_eq!(diagnosis.code, DiagnosisCode::AccessDenied);
+        assert_eq!(diagnosis.code, AwsFailureCode::AccessDenied);
         assert!(diagnosis.remedy.contains("every destination region"), "{}", diagnosis.remedy);
     }
 
@@ -559,7 +564,7 @@ mod tests {
         let message = "Model access is denied due to IAM user or service role is not authorized to perform the \
                        required AWS Marketplace actions (aws-marketplace:ViewSubscriptions, aws-marketplace:Subscribe)";
         let diagnosis = classify(&error("AccessDeniedException", message), &context(&[]));
-        assert_eq!(diagnosis.code, DiagnosisCode::MarketplaceAccessDenied);
+        assert_eq!(diagnosis.code, AwsFailureCode::MarketplaceAccessDenied);
         assert!(diagnosis.remedy.contains("15 minutes"));
     }
 
@@ -568,7 +573,7 @@ mod tests {
         let message = "Model use case details have not been submitted for this account. Fill out the Anthropic use \
                        case details form before using the model.";
         let diagnosis = classify(&error("ResourceNotFoundException", message), &context(&[]));
-        assert_eq!(diagnosis.code, DiagnosisCode::UseCaseFormRequired);
+        assert_eq!(diagnosis.code, AwsFailureCode::UseCaseFormRequired);
         assert!(diagnosis.explanation.contains("not an IAM problem"));
         assert!(diagnosis.remedy.contains("15 minutes"));
     }
@@ -578,9 +583,9 @@ mod tests {
         let eol = "This model version has reached the end of its life. Please refer to the AWS documentation.";
         let legacy = "Access denied. This Model is marked by provider as Legacy and you have not been actively using \
                       the model in the last 30 days.";
-        assert_eq!(classify(&error("ResourceNotFoundException", eol), &context(&[])).code, DiagnosisCode::EndOfLife);
+        assert_eq!(classify(&error("ResourceNotFoundException", eol), &context(&[])).code, AwsFailureCode::EndOfLife);
         let diagnosis = classify(&error("ResourceNotFoundException", legacy), &context(&[]));
-        assert_eq!(diagnosis.code, DiagnosisCode::LegacyNotActive);
+        assert_eq!(diagnosis.code, AwsFailureCode::LegacyNotActive);
         assert!(diagnosis.remedy.contains("Rebind"));
     }
 
@@ -591,7 +596,7 @@ mod tests {
             &error("ThrottlingException:http://internal.amazon.com/coral/", "Too many requests"),
             &context(&suggestions),
         );
-        assert_eq!(diagnosis.code, DiagnosisCode::Throttled);
+        assert_eq!(diagnosis.code, AwsFailureCode::Throttled);
         assert!(diagnosis.retryable);
         assert_eq!(diagnosis.fix, Some(Fix::Bind { model: SONNET.to_owned(), profile: format!("global.{SONNET}") }));
     }
@@ -599,39 +604,39 @@ mod tests {
     #[test]
     fn transient_model_and_service_errors_are_retryable_but_a_model_error_is_not() {
         for (kind, code) in [
-            ("ModelTimeoutException", DiagnosisCode::ModelTimeout),
-            ("ModelNotReadyException", DiagnosisCode::ModelNotReady),
-            ("ServiceUnavailableException", DiagnosisCode::ServiceUnavailable),
-            ("InternalServerException", DiagnosisCode::InternalServer),
+            ("ModelTimeoutException", AwsFailureCode::ModelTimeout),
+            ("ModelNotReadyException", AwsFailureCode::ModelNotReady),
+            ("ServiceUnavailableException", AwsFailureCode::ServiceUnavailable),
+            ("InternalServerException", AwsFailureCode::InternalServer),
         ] {
             let diagnosis = classify(&error(kind, "x"), &context(&[]));
             assert_eq!((diagnosis.code, diagnosis.retryable), (code, true), "{kind}");
         }
         let diagnosis = classify(&error("ModelErrorException", "x"), &context(&[]));
-        assert_eq!((diagnosis.code, diagnosis.retryable), (DiagnosisCode::ModelError, false));
+        assert_eq!((diagnosis.code, diagnosis.retryable), (AwsFailureCode::ModelError, false));
     }
 
     #[test]
     fn a_stream_exception_event_is_classified_like_the_error() {
         let diagnosis = classify(&error("throttlingException", "Too many tokens"), &context(&[]));
-        assert_eq!(diagnosis.code, DiagnosisCode::Throttled);
+        assert_eq!(diagnosis.code, AwsFailureCode::Throttled);
         let diagnosis = classify(&error("serviceUnavailableException", "x"), &context(&[]));
-        assert_eq!(diagnosis.code, DiagnosisCode::ServiceUnavailable);
+        assert_eq!(diagnosis.code, AwsFailureCode::ServiceUnavailable);
     }
 
     #[test]
     fn expired_and_unrecognised_tokens_are_credential_problems() {
         let expired = classify(&error("ExpiredTokenException", "The security token is expired"), &context(&[]));
-        assert_eq!(expired.code, DiagnosisCode::ExpiredCredentials);
+        assert_eq!(expired.code, AwsFailureCode::ExpiredCredentials);
         let sts = classify(&error("ExpiredToken", "expired"), &context(&[]));
-        assert_eq!(sts.code, DiagnosisCode::ExpiredCredentials);
+        assert_eq!(sts.code, AwsFailureCode::ExpiredCredentials);
         let invalid = classify(&error("UnrecognizedClientException", "invalid"), &context(&[]));
-        assert_eq!(invalid.code, DiagnosisCode::InvalidCredentials);
+        assert_eq!(invalid.code, AwsFailureCode::InvalidCredentials);
     }
 
     #[test]
     fn an_sso_expiry_names_the_login_command_for_the_profile() {
-        let diagnosis = Diagnosis::expired_credentials(Some("dev"), true);
+        let diagnosis = AwsFailure::expired_credentials(Some("dev"), true);
         assert!(diagnosis.remedy.contains("aws sso login --profile dev"), "{}", diagnosis.remedy);
     }
 
