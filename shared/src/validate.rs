@@ -318,9 +318,16 @@ mod tests {
 
     #[test]
     fn a_legacy_model_warns() {
-        let diagnostics = check("ai21.jamba-1-5-large-v1:0=\n");
+        let diagnostics = check("anthropic.claude-opus-4-1-20250805-v1:0=us.anthropic.claude-opus-4-1-20250805-v1:0\n");
         assert_eq!(diagnostics[0].code, Code::LegacyModel);
         assert!(diagnostics[0].message.contains("legacy"), "{}", diagnostics[0].message);
+    }
+
+    #[test]
+    fn a_model_past_its_end_of_life_warns_that_calls_fail() {
+        let diagnostics = check("ai21.jamba-1-5-large-v1:0=\n");
+        assert_eq!(diagnostics[0].code, Code::LegacyModel);
+        assert!(diagnostics[0].message.contains("past its end of life"), "{}", diagnostics[0].message);
     }
 
     #[test]
