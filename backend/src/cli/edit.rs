@@ -4,9 +4,8 @@ use std::io::Write;
 
 use bedrock_binder_shared::diagnostic::{Code, Diagnostic};
 use bedrock_binder_shared::document::EditOutcome;
-use bedrock_binder_shared::profile_ref::ProfileRefErrorKind;
 use bedrock_binder_shared::validate::validate;
-use bedrock_binder_shared::{ModelId, ProfileRef};
+use bedrock_binder_shared::{Binding, ProfileRef};
 use serde::Serialize;
 
 use super::{CliError, Session};
@@ -54,18 +53,7 @@ impl Session {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<u8, CliError> {
-        let model_id: ModelId = model.parse().map_err(|error: bedrock_binder_shared::model_id::ModelIdError| {
-            rejected(Code::MalformedModelId, model, error.span, error.message, None)
-        })?;
-        let profile_text = profile.unwrap_or_default().trim();
-        let profile_ref: ProfileRef =
-            profile_text.parse().map_err(|error: bedrock_binder_shared::profile_ref::ProfileRefError| {
-                let code = match error.kind {
-                    ProfileRefErrorKind::MalformedArn => Code::MalformedArn,
-                    ProfileRefErrorKind::MalformedProfileId => Code::MalformedProfileId,
-                };
-                rejected(code, profile_text, error.span, error.message, error.help)
-            })?;
+        let Binding { model: model_id, profile: profile_ref } = Binding::parse(model, profile)?;
         if !force && !self.catalog.contains(model_id.as_str()) {
             return Err(CliError::UnknownModel {
                 model: model_id.to_string(),

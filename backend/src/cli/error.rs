@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use bedrock_binder_shared::InvalidBinding;
 use bedrock_binder_shared::aws_failure::AwsFailure;
 
 use crate::store::StoreError;
@@ -109,5 +110,14 @@ impl CliError {
             CliError::Rejected { snippet, .. } => snippet.as_deref(),
             _ => None,
         }
+    }
+}
+
+/// A malformed model or profile argument: the diagnostic a file line would get, shown under
+/// the argument.
+impl From<InvalidBinding> for CliError {
+    fn from(invalid: InvalidBinding) -> Self {
+        let snippet = invalid.diagnostic.snippet(&invalid.text, "");
+        CliError::Rejected { snippet: Some(snippet), message: invalid.diagnostic.message }
     }
 }

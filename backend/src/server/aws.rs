@@ -31,17 +31,17 @@ use bedrock_binder_shared::api::{
     DeleteProfileResponse, InferenceProfileType, ProfilesResponse, RefreshProgress, RefreshRequest, RegionCatalog,
     TestRequest, TestResponse, TestStreamEvent,
 };
-use bedrock_binder_shared::aws_failure::AwsFailure;
 use bedrock_binder_shared::diff::line_diff;
 use bedrock_binder_shared::model_id::ModelIdError;
-use bedrock_binder_shared::{Document, ModelId, ProfileRef, Region};
+use bedrock_binder_shared::{Binding, Document, ModelId, Region};
 use futures_util::Stream;
 use serde::Deserialize;
 
+use super::AppState;
 use super::conditional::Condition;
 use super::error::AppError;
-use super::extract::{Json as JsonBody, Query};
-use super::{AppState, bindings, blocking};
+use super::extract::{JsonBody, Query};
+use super::write::{self, Edited, write_edit};
 use crate::aws::bind_required::plan;
 use crate::aws::invoke::{DEFAULT_PROMPT, Invocation};
 use crate::aws::merge::region_catalog;
@@ -168,10 +168,9 @@ async fn check(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<CheckRequest>,
 ) -> Result<Json<CheckResponse>, AppError> {
-    let region = request.region.as_deref().map(|name| parse_region(name, "region")).transpose()?;
-    let region = state.aws.region_or_default(region).await.map_err(aws_error)?;
+    let region = body_region(&state, request.region.as_deref()).await?;
     let models: Vec<String> = request.models.iter().map(|model| model.trim().to_owned()).collect();
-    let document = read_document(&state).await?;
+    let document = state.load_document().await?;
     Ok(Json(state.aws.check(&document, &region, &models).await))
 }
 
@@ -189,8 +188,8 @@ async fn list_profiles(
     Query(query): Query<RegionQuery>,
 ) -> Result<Json<ProfilesResponse>, AppError> {
     let region = query_region(&state, query.region.as_deref()).await?;
-    let profiles = state.aws.application_profiles(&region).await.map_err(aws_error)?;
-    let document = read_document(&state).await?;
+    let profiles = state.aws.application_profiles(&region).await?;
+    let document = state.load_document().await?;
     let profiles = profiles
         .into_iter()
         .map(|profile| ApplicationProfile { references: references(&document, &profile), profile })
@@ -208,21 +207,16 @@ async fn create_profile(
     headers: HeaderMap,
     JsonBody(request): JsonBody<CreateProfileRequest>,
 ) -> Result<(StatusCode, Json<CreateProfileResponse>), AppError> {
-    let region = request.region.as_deref().map(|name| parse_region(name, "region")).transpose()?;
-    let region = state.aws.region_or_default(region).await.map_err(aws_error)?;
+    let region = body_region(&state, request.region.as_deref()).await?;
     let condition = if request.bind { Some(Condition::if_match(&headers)?) } else { None };
     if let Some(condition) = &condition {
-        let store = state.store.clone();
-        let snapshot = blocking(move || Ok(store.load()?)).await?;
-        if !condition.matches_strongly(&snapshot.version, snapshot.existed) {
-            return Err(bindings::conflict(snapshot));
-        }
+        write::ensure_current(&state, condition).await?;
     }
     let new = state.aws.new_profile(request, region.clone()).await.map_err(|refused| match refused {
         NotSent::Invalid(message) => AppError::InvalidRequest(message),
-        NotSent::Aws(diagnosis) => aws_error(*diagnosis),
+        NotSent::Aws(failure) => AppError::from(*failure),
     })?;
-    let created = state.aws.create_profile(&new).await.map_err(aws_error)?;
+    let created = state.aws.create_profile(&new).await?;
     let bindings = match condition {
         Some(condition) => Some(bind_created(&state, condition, &created).await?),
         None => None,
@@ -245,14 +239,9 @@ async fn bind_created(state: &AppState, condition: Condition, created: &Created)
             created.arn
         ))
     };
-    let model: ModelId = created.model.as_deref().ok_or_else(unknown)?.parse().map_err(|_| unknown())?;
-    let profile: ProfileRef = created.arn.parse().map_err(|_| unknown())?;
-    bindings::write_body(state.clone(), condition, move |snapshot, catalog| {
-        bindings::edit_without_new_errors(&snapshot.text, catalog, |document| {
-            document.bind(&model, &profile);
-        })
-    })
-    .await
+    let binding =
+        Binding::parse(created.model.as_deref().ok_or_else(unknown)?, Some(&created.arn)).map_err(|_| unknown())?;
+    write_edit(state.clone(), condition, move |snapshot, catalog| Edited::bind(&snapshot.text, catalog, &binding)).await
 }
 
 /// `DELETE /api/v1/aws/profiles/{id or ARN}?region=&confirm=true`. Without `confirm=true`,
@@ -264,14 +253,14 @@ async fn delete_profile(
     Query(query): Query<DeleteProfileQuery>,
 ) -> Result<Json<DeleteProfileResponse>, AppError> {
     let region = query_region(&state, query.region.as_deref()).await?;
-    let profile = state.aws.get_profile(&region, &identifier).await.map_err(aws_error)?;
+    let profile = state.aws.get_profile(&region, &identifier).await?;
     if profile.profile_type != InferenceProfileType::Application {
         return Err(AppError::InvalidRequest(format!(
             "`{}` is a system-defined profile; only application profiles can be deleted",
             profile.id
         )));
     }
-    let document = read_document(&state).await?;
+    let document = state.load_document().await?;
     let references = references(&document, &profile);
     if query.confirm != Some(true) {
         let warning = match references.len() {
@@ -287,7 +276,7 @@ async fn delete_profile(
             references,
         });
     }
-    state.aws.delete_profile(&region, &profile.arn).await.map_err(aws_error)?;
+    state.aws.delete_profile(&region, &profile.arn).await?;
     Ok(Json(DeleteProfileResponse { arn: profile.arn, references }))
 }
 
@@ -298,12 +287,10 @@ async fn bind_required(
     State(state): State<AppState>,
     JsonBody(request): JsonBody<BindRequiredRequest>,
 ) -> Result<Json<BindRequiredPreview>, AppError> {
-    let region = request.region.as_deref().map(|name| parse_region(name, "region")).transpose()?;
-    let region = state.aws.region_or_default(region).await.map_err(aws_error)?;
-    let live = state.aws.snapshot(&region).await.map_err(aws_error)?;
+    let region = body_region(&state, request.region.as_deref()).await?;
+    let live = state.aws.snapshot(&region).await?;
     let catalog = region_catalog(&region, state.catalog, Some(&live), None);
-    let store = state.store.clone();
-    let snapshot = blocking(move || Ok(store.load()?)).await?;
+    let snapshot = state.load_file().await?;
     let plan = plan(&Document::parse(&snapshot.text), &catalog);
     Ok(Json(BindRequiredPreview {
         version: snapshot.version,
@@ -322,14 +309,7 @@ async fn query_region(state: &AppState, region: Option<&str>) -> Result<Region, 
         .filter(|name| !name.is_empty())
         .map(|name| name.parse::<Region>().map_err(|error| AppError::InvalidQuery(format!("region: {error}"))))
         .transpose()?;
-    state.aws.region_or_default(region).await.map_err(aws_error)
-}
-
-/// The binding file on disk, parsed.
-async fn read_document(state: &AppState) -> Result<Document, AppError> {
-    let store = state.store.clone();
-    let snapshot = blocking(move || Ok(store.load()?)).await?;
-    Ok(Document::parse(&snapshot.text))
+    Ok(state.aws.region_or_default(region).await?)
 }
 
 /// Validates a test request and resolves the model's binding in the file on disk.
@@ -339,8 +319,7 @@ async fn invocation(state: &AppState, request: TestRequest) -> Result<Invocation
         .trim()
         .parse()
         .map_err(|error: ModelIdError| AppError::InvalidRequest(format!("the `model` field: {}", error.message)))?;
-    let region = request.region.as_deref().map(|name| parse_region(name, "region")).transpose()?;
-    let region = state.aws.region_or_default(region).await.map_err(aws_error)?;
+    let region = body_region(&state, request.region.as_deref()).await?;
     let ceiling = state.aws.settings().max_tokens_ceiling;
     let max_tokens = request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS.min(ceiling));
     if max_tokens == 0 || max_tokens > ceiling {
@@ -349,13 +328,14 @@ async fn invocation(state: &AppState, request: TestRequest) -> Result<Invocation
         )));
     }
     let prompt = request.prompt.filter(|prompt| !prompt.trim().is_empty()).unwrap_or_else(|| DEFAULT_PROMPT.to_owned());
-    let document = read_document(state).await?;
+    let document = state.load_document().await?;
     Ok(Invocation::resolve(&document, model, region, prompt, max_tokens))
 }
 
-/// A 424 carrying the diagnosis.
-pub(super) fn aws_error(diagnosis: AwsFailure) -> AppError {
-    AppError::Aws(Box::new(diagnosis))
+/// The `region` field of a request body, or the server's region when it is absent.
+async fn body_region(state: &AppState, region: Option<&str>) -> Result<Region, AppError> {
+    let region = region.map(|name| parse_region(name, "region")).transpose()?;
+    Ok(state.aws.region_or_default(region).await?)
 }
 
 /// Parses one region of a JSON field.
@@ -388,6 +368,6 @@ pub(super) async fn regions_or_default(aws: &Aws, regions: Vec<Region>) -> Resul
     if !regions.is_empty() {
         return Ok(regions);
     }
-    let region = aws.region_or_default(None).await.map_err(aws_error)?;
+    let region = aws.region_or_default(None).await?;
     Ok(vec![region])
 }

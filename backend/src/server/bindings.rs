@@ -5,8 +5,8 @@
 //! version and text), is validated with the same shared code the browser runs (422 with the
 //! diagnostics if it has errors; warnings pass), and is written atomically by the
 //! [`FileStore`](crate::store::FileStore), which checks the version again under its lock.
-
-use std::ops::Range;
+//! All of that is [`write_edit`]'s work; the handlers here parse the request and say what
+//! the edit is.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -14,17 +14,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bedrock_binder_shared::api::{BindRequest, BindingsResponse, UnbindRequest};
-use bedrock_binder_shared::diagnostic::Code;
-use bedrock_binder_shared::model_id::ModelIdError;
-use bedrock_binder_shared::profile_ref::{ProfileRefError, ProfileRefErrorKind};
-use bedrock_binder_shared::validate::{has_errors, validate};
-use bedrock_binder_shared::{Catalog, Diagnostic, Document, ModelId, ProfileRef, Version};
+use bedrock_binder_shared::validate::validate;
+use bedrock_binder_shared::{Binding, Document, Unbinding, Version};
 
 use super::conditional::{Condition, etag};
 use super::error::AppError;
-use super::extract::{self, PlainText};
+use super::extract::{JsonBody, PlainText};
+use super::write::{Edited, write_edit};
 use super::{AppState, blocking};
-use crate::store::{Snapshot, StoreError};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -75,47 +72,21 @@ async fn replace(
     PlainText(text): PlainText,
 ) -> Result<Response, AppError> {
     let condition = Condition::if_match(&headers)?;
-    write(state, condition, move |_, catalog| {
-        let document = Document::parse(&text);
-        let diagnostics = validate(&document, catalog);
-        if has_errors(&diagnostics) {
-            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-            let noun = if errors == 1 { "error" } else { "errors" };
-            return Err(AppError::Invalid {
-                message: format!("the text has {errors} {noun}; nothing was written"),
-                diagnostics,
-            });
-        }
-        Ok(Edited { document, diagnostics })
-    })
-    .await
+    let body = write_edit(state, condition, move |_, catalog| Edited::replacement(&text, catalog)).await?;
+    Ok(respond(body))
 }
 
 /// `POST /api/v1/bindings/bind`: bind a model to a profile (none or empty: direct).
 async fn bind(
     State(state): State<AppState>,
     headers: HeaderMap,
-    extract::Json(request): extract::Json<BindRequest>,
+    JsonBody(request): JsonBody<BindRequest>,
 ) -> Result<Response, AppError> {
     let condition = Condition::if_match(&headers)?;
-    let model_text = request.model.trim();
-    let model: ModelId = model_text.parse().map_err(|error: ModelIdError| {
-        field_error("model", model_text, Code::MalformedModelId, error.span, error.message, None)
-    })?;
-    let profile_text = request.profile.as_deref().unwrap_or_default().trim();
-    let profile: ProfileRef = profile_text.parse().map_err(|error: ProfileRefError| {
-        let code = match error.kind {
-            ProfileRefErrorKind::MalformedArn => Code::MalformedArn,
-            ProfileRefErrorKind::MalformedProfileId => Code::MalformedProfileId,
-        };
-        field_error("profile", profile_text, code, error.span, error.message, error.help)
-    })?;
-    write(state, condition, move |snapshot, catalog| {
-        edit_without_new_errors(&snapshot.text, catalog, |document| {
-            document.bind(&model, &profile);
-        })
-    })
-    .await
+    let binding = Binding::try_from(&request)?;
+    let body =
+        write_edit(state, condition, move |snapshot, catalog| Edited::bind(&snapshot.text, catalog, &binding)).await?;
+    Ok(respond(body))
 }
 
 /// `POST /api/v1/bindings/unbind`: remove every line that binds a model. Any key can be
@@ -123,97 +94,17 @@ async fn bind(
 async fn unbind(
     State(state): State<AppState>,
     headers: HeaderMap,
-    extract::Json(request): extract::Json<UnbindRequest>,
+    JsonBody(request): JsonBody<UnbindRequest>,
 ) -> Result<Response, AppError> {
     let condition = Condition::if_match(&headers)?;
-    let model = request.model.trim().to_owned();
-    if model.is_empty() {
-        return Err(field_error("model", "", Code::MalformedModelId, 0..0, "the model id is empty".to_owned(), None));
-    }
-    write(state, condition, move |snapshot, catalog| {
-        edit_without_new_errors(&snapshot.text, catalog, |document| {
-            document.unbind(&model);
+    let unbinding = Unbinding::try_from(&request)?;
+    let body = write_edit(state, condition, move |snapshot, catalog| {
+        Edited::without_new_errors(&snapshot.text, catalog, |document| {
+            document.unbind(unbinding.key());
         })
     })
-    .await
-}
-
-/// A new text and its diagnostics, ready to save.
-pub(super) struct Edited {
-    document: Document,
-    diagnostics: Vec<Diagnostic>,
-}
-
-/// Applies `edit` to the file and refuses the result only if it has more errors than the
-/// file had. Validating the whole result the way `PUT` does would let an error on some other
-/// line (one the user has not fixed yet, perhaps one they are fixing in another tab) block
-/// every bind; validating only the touched line would miss an edit's effect on other lines.
-/// Counting errors before and after catches both: an edit may leave errors it did not make,
-/// never add one. (With typed `ModelId` and `ProfileRef` inputs none should ever be added;
-/// this is the check that keeps it so.)
-pub(super) fn edit_without_new_errors(
-    text: &str,
-    catalog: &Catalog,
-    edit: impl FnOnce(&mut Document),
-) -> Result<Edited, AppError> {
-    let mut document = Document::parse(text);
-    let errors_before = validate(&document, catalog).iter().filter(|d| d.is_error()).count();
-    edit(&mut document);
-    let diagnostics = validate(&document, catalog);
-    let errors_after = diagnostics.iter().filter(|d| d.is_error()).count();
-    if errors_after > errors_before {
-        return Err(AppError::Invalid {
-            message: "the edit would add an error to the file; nothing was written".to_owned(),
-            diagnostics: diagnostics.into_iter().filter(Diagnostic::is_error).collect(),
-        });
-    }
-    Ok(Edited { document, diagnostics })
-}
-
-/// The write path shared by `PUT`, bind and unbind: load, check the precondition, edit,
-/// save against the version loaded, answer with the new file.
-async fn write<F>(state: AppState, condition: Condition, edit: F) -> Result<Response, AppError>
-where
-    F: FnOnce(&Snapshot, &Catalog) -> Result<Edited, AppError> + Send + 'static,
-{
-    Ok(respond(write_body(state, condition, edit).await?))
-}
-
-/// [`write`]'s work, answering with the new file rather than a response, for routes that
-/// write the file as one step of something else (binding a profile just created).
-pub(super) async fn write_body<F>(state: AppState, condition: Condition, edit: F) -> Result<BindingsResponse, AppError>
-where
-    F: FnOnce(&Snapshot, &Catalog) -> Result<Edited, AppError> + Send + 'static,
-{
-    blocking(move || {
-        let snapshot = state.store.load()?;
-        if !condition.matches_strongly(&snapshot.version, snapshot.existed) {
-            return Err(conflict(snapshot));
-        }
-        let Edited { document, diagnostics } = edit(&snapshot, state.catalog)?;
-        if document.as_str() == snapshot.text {
-            // Nothing to write; a missing file stays missing.
-            return Ok(BindingsResponse::new(&document, snapshot.version, diagnostics, snapshot.existed));
-        }
-        let version = match state.store.save(&snapshot.version, document.as_str()) {
-            Ok(version) => version,
-            // Another writer got in between our load and the store's locked re-check.
-            Err(StoreError::Conflict { current, .. }) => {
-                return Err(match state.store.load() {
-                    Ok(now) => conflict(now),
-                    Err(_) => AppError::Conflict { current_version: current, current_text: None },
-                });
-            }
-            Err(error) => return Err(error.into()),
-        };
-        Ok(BindingsResponse::new(&document, version, diagnostics, true))
-    })
-    .await
-}
-
-/// 412 with what is on disk now, so the client can show both sides.
-pub(super) fn conflict(snapshot: Snapshot) -> AppError {
-    AppError::Conflict { current_version: snapshot.version, current_text: Some(snapshot.text) }
+    .await?;
+    Ok(respond(body))
 }
 
 /// 200 with the body, its version as the `ETag`, and no caching without revalidation.
@@ -224,20 +115,4 @@ fn respond(body: BindingsResponse) -> Response {
 
 fn no_cache() -> (header::HeaderName, HeaderValue) {
     (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))
-}
-
-/// A 422 for a malformed request field, with a diagnostic over the field's text whose message
-/// names the field.
-fn field_error(
-    field: &str,
-    text: &str,
-    code: Code,
-    span: Range<usize>,
-    message: String,
-    help: Option<String>,
-) -> AppError {
-    let mut diagnostic =
-        Diagnostic::new(code, 1, text, span.start, span.end, format!("the `{field}` field: {message}"));
-    diagnostic.help = help;
-    AppError::Invalid { message: format!("the `{field}` field is not valid: {message}"), diagnostics: vec![diagnostic] }
 }

@@ -10,10 +10,10 @@ use std::sync::Arc;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use bedrock_binder_shared::Diagnostic;
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{ErrorBody, ErrorDetails, ProfileReference};
 use bedrock_binder_shared::aws_failure::AwsFailure;
+use bedrock_binder_shared::{Diagnostic, InvalidBinding};
 
 use crate::store::StoreError;
 
@@ -59,7 +59,7 @@ pub enum AppError {
     /// 422 `invalid-text`: the text (or a field of the request) has errors; the details list
     /// the diagnostics.
     #[error("{message}")]
-    Invalid {
+    InvalidText {
         /// One sentence.
         message: String,
         /// What is wrong, located.
@@ -123,6 +123,24 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// A bind or unbind request with a malformed field: 422 `invalid-text` with the diagnostic
+/// over the field's text, its message naming the field.
+impl From<InvalidBinding> for AppError {
+    fn from(invalid: InvalidBinding) -> Self {
+        let message = invalid.to_string();
+        let mut diagnostic = invalid.diagnostic;
+        diagnostic.message = format!("the `{}` field: {}", invalid.field, diagnostic.message);
+        AppError::InvalidText { message, diagnostics: vec![diagnostic] }
+    }
+}
+
+/// An AWS call the request depends on failed: 424 with the explanation.
+impl From<AwsFailure> for AppError {
+    fn from(failure: AwsFailure) -> Self {
+        AppError::Aws(Box::new(failure))
+    }
+}
+
 /// The detail of a 5xx, stashed in the response's extensions for the logging middleware.
 #[derive(Debug, Clone)]
 pub struct InternalError(pub Arc<String>);
@@ -139,7 +157,7 @@ impl AppError {
             AppError::Conflict { .. } => (StatusCode::PRECONDITION_FAILED, "conflict"),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
             AppError::UnsupportedMediaType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
-            AppError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-text"),
+            AppError::InvalidText { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-text"),
             AppError::InvalidUtf8 { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-utf8"),
             AppError::PreconditionRequired => (StatusCode::PRECONDITION_REQUIRED, "precondition-required"),
             AppError::ConfirmationRequired { .. } => (StatusCode::CONFLICT, "confirmation-required"),
@@ -165,7 +183,7 @@ impl AppError {
             AppError::Conflict { current_version, current_text } => {
                 Some(ErrorDetails { current_version: Some(current_version), current_text, ..ErrorDetails::default() })
             }
-            AppError::Invalid { diagnostics, .. } => Some(ErrorDetails { diagnostics, ..ErrorDetails::default() }),
+            AppError::InvalidText { diagnostics, .. } => Some(ErrorDetails { diagnostics, ..ErrorDetails::default() }),
             AppError::ConfirmationRequired { references, .. } => {
                 Some(ErrorDetails { references, ..ErrorDetails::default() })
             }

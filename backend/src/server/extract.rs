@@ -11,14 +11,15 @@ use serde::de::DeserializeOwned;
 use super::BODY_LIMIT;
 use super::error::AppError;
 
-/// A JSON body (`Content-Type: application/json`), like [`axum::Json`].
+/// A JSON body (`Content-Type: application/json`), like [`axum::Json`] (which stays the name
+/// for a JSON *response*).
 ///
 /// Malformed JSON and JSON of the wrong shape are both a 400 `invalid-json`: this API keeps
 /// 422 for a binding text (or field) with errors, which always comes with diagnostics.
 #[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Json<T>(pub(crate) T);
+pub(crate) struct JsonBody<T>(pub(crate) T);
 
-impl<T, S> FromRequest<S> for Json<T>
+impl<T, S> FromRequest<S> for JsonBody<T>
 where
     T: DeserializeOwned,
     S: Send + Sync,
@@ -27,7 +28,7 @@ where
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(Json(value)),
+            Ok(axum::Json(value)) => Ok(JsonBody(value)),
             Err(JsonRejection::MissingJsonContentType(_)) => {
                 Err(AppError::UnsupportedMediaType { expected: "application/json" })
             }

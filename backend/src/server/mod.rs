@@ -26,6 +26,7 @@ mod error;
 mod extract;
 mod health;
 mod transfer;
+mod write;
 
 use std::future::Future;
 use std::io;
@@ -36,12 +37,12 @@ use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use bedrock_binder_shared::Catalog;
+use bedrock_binder_shared::{Catalog, Document};
 use futures_util::FutureExt;
 use tokio::net::TcpListener;
 
 use crate::aws::{Aws, AwsSettings};
-use crate::store::FileStore;
+use crate::store::{FileStore, Snapshot};
 
 pub use error::{AppError, InternalError};
 
@@ -65,6 +66,17 @@ impl AppState {
     /// credential chain (loaded only when an `/aws/` route is first used).
     pub fn new(store: FileStore, catalog: &'static Catalog) -> Self {
         AppState { store: Arc::new(store), catalog, aws: Aws::from_chain(AwsSettings::default()) }
+    }
+
+    /// The file as it is now, read on the blocking pool.
+    async fn load_file(&self) -> Result<Snapshot, AppError> {
+        let store = self.store.clone();
+        blocking(move || Ok(store.load()?)).await
+    }
+
+    /// The file as it is now, parsed.
+    async fn load_document(&self) -> Result<Document, AppError> {
+        Ok(Document::parse(&self.load_file().await?.text))
     }
 
     /// The same state with another AWS handle (tests point one at the fake Bedrock).
