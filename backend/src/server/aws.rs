@@ -319,7 +319,7 @@ async fn invocation(state: &AppState, request: TestRequest) -> Result<Invocation
         .trim()
         .parse()
         .map_err(|error: ModelIdError| AppError::InvalidRequest(format!("the `model` field: {}", error.message)))?;
-    let region = body_region(&state, request.region.as_deref()).await?;
+    let region = body_region(state, request.region.as_deref()).await?;
     let ceiling = state.aws.settings().max_tokens_ceiling;
     let max_tokens = request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS.min(ceiling));
     if max_tokens == 0 || max_tokens > ceiling {
