@@ -41,7 +41,7 @@ pub enum FakeError {
     UseCaseFormRequired,
     /// ResourceNotFoundException 404: "This model version has reached the end of its life.
     /// Please refer to the AWS documentation for more details." Raised automatically for a
-    /// model whose lifecycle is [`crate::Lifecycle::EndOfLife`].
+    /// model whose lifecycle is [`crate::data::Lifecycle::EndOfLife`].
     EndOfLife,
     /// ResourceNotFoundException 404: "Access denied. This Model is marked by provider as
     /// Legacy and you have not been actively using the model in the last 30 days. …"

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::FakeError;
 use crate::data::{InferenceType, Lifecycle};
+use crate::error::FakeError;
 
 /// An API operation the fake serves, named as AWS names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -214,7 +214,7 @@ impl LatencyRule {
 }
 
 /// A change to one model of one region; a model that does not exist yet is created with
-/// [`crate::FakeModel::new`]'s defaults first.
+/// [`crate::data::FakeModel::new`]'s defaults first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModelPatch {
     /// The region.
@@ -240,7 +240,7 @@ pub struct ProfilePatch {
     pub region: String,
     /// The profile id (`us.amazon.nova-pro-v1:0`, or an application profile's 12 characters).
     pub profile_id: String,
-    /// A new `status`, e.g. `DISABLED` (see [`crate::FakeProfile::status`]).
+    /// A new `status`, e.g. `DISABLED` (see [`crate::data::FakeProfile::status`]).
     #[serde(default)]
     pub status: Option<String>,
 }

@@ -1,17 +1,23 @@
 //! Handler tests through `Router::oneshot`, plus the two ways of running a fake on a socket.
 
 use std::io::{Read, Write};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use axum::Router;
 use axum::body::Body;
-use axum::http::{HeaderMap, Request, StatusCode};
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use super::*;
+use super::control_plane::valid_profile_name;
+use super::routing::{Target, route};
+use crate::data::{FakeModel, FakeProfile, Lifecycle, RegionData};
+use crate::error::FakeError;
 use crate::eventstream::decode_all;
-use crate::{FakeBedrock, FakeHandle, LatencyRule, ModelMatch};
+use crate::script::{LatencyRule, ModelMatch, Operation, RequestRecord, Rule};
+// The public entry points, since these tests build the fake as its users do.
+use crate::{FakeBedrock, FakeHandle};
 
 const NOVA_PRO: &str = "amazon.nova-pro-v1:0";
 
