@@ -701,6 +701,42 @@ async fn assets_are_sent_precompressed_as_accept_encoding_allows() {
 }
 
 #[tokio::test]
+async fn json_answers_are_compressed_for_a_client_that_accepts_it_and_exports_never_are() {
+    let home = TestHome::with_file(&format!("# team file\r\n{NOVA}={NOVA_US}\r\n"));
+    let app = app(&home);
+    let accepting = |uri: &str, encoding: &'static str| {
+        Request::get(uri).header(header::ACCEPT_ENCODING, encoding).body(Body::empty()).unwrap()
+    };
+    let plain = send(&app, get("/api/v1/catalog")).await;
+    assert_eq!(plain.header("content-encoding"), None, "no Accept-Encoding, no compression");
+
+    let brotli = send(&app, accepting("/api/v1/catalog", "gzip, deflate, br")).await;
+    assert_eq!(brotli.header("content-encoding"), Some("br"));
+    assert!(brotli.body.len() * 5 < plain.body.len(), "{} vs {} bytes", brotli.body.len(), plain.body.len());
+
+    let gzip = send(&app, accepting("/api/v1/catalog", "gzip")).await;
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(gzip.body.as_ref()).read_to_end(&mut unzipped).unwrap();
+    assert_eq!(unzipped, plain.body.as_ref(), "the same JSON once decoded");
+
+    let export = send(&app, accepting("/api/v1/export", "gzip, br")).await;
+    assert_eq!(export.header("content-encoding"), None, "an export is sent byte for byte");
+    assert_eq!(export.body.as_ref(), fs::read(&home.file).unwrap());
+
+    let bindings = send(&app, accepting("/api/v1/bindings", "br")).await;
+    let not_modified = Request::get("/api/v1/bindings")
+        .header(header::ACCEPT_ENCODING, "br")
+        .header(header::IF_NONE_MATCH, bindings.etag())
+        .body(Body::empty())
+        .unwrap();
+    let not_modified = send(&app, not_modified).await;
+    assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(not_modified.header("content-encoding"), None);
+    assert!(not_modified.body.is_empty());
+}
+
+#[tokio::test]
 async fn a_server_failure_is_a_generic_500_without_internal_text() {
     let home = TestHome::new();
     fs::create_dir_all(&home.file).unwrap();

@@ -138,6 +138,22 @@ async fn status_reports_the_account_region_and_credentials() {
 }
 
 #[tokio::test]
+async fn status_is_reused_across_page_loads_and_asked_anew_on_check_again() {
+    let fake = FakeBedrock::with_default_regions().spawn().await.expect("fake");
+    let home = TestHome::new();
+    let app = app_on(&home, &fake).await;
+    let sts_calls = || fake.requests().iter().filter(|r| r.operation == Some(Operation::GetCallerIdentity)).count();
+    for _ in 0..3 {
+        let status: AwsStatus = send(&app, get("/api/v1/aws/status")).await.json();
+        assert!(status.ok, "{status:?}");
+    }
+    assert_eq!(sts_calls(), 1, "three page loads, one STS call");
+    let status: AwsStatus = send(&app, get("/api/v1/aws/status?fresh=true")).await.json();
+    assert!(status.ok, "{status:?}");
+    assert_eq!(sts_calls(), 2, "Check again asks STS anew");
+}
+
+#[tokio::test]
 async fn status_without_credentials_says_so_and_calls_nothing() {
     let fake = FakeBedrock::with_default_regions().spawn().await.expect("fake");
     let home = TestHome::new();

@@ -36,10 +36,11 @@ pub mod status;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use bedrock_binder_shared::Region;
+use bedrock_binder_shared::api::AwsStatus;
 use bedrock_binder_shared::aws_failure::AwsFailure;
 use tokio::sync::OnceCell;
 
@@ -64,6 +65,10 @@ pub struct AwsSettings {
     pub max_tokens_ceiling: u32,
     /// How long discovered data is reused.
     pub cache_ttl: Duration,
+    /// How long a status answer (one STS GetCallerIdentity) is reused: every page load asks
+    /// for it, and a team server should not call STS per visitor. `GET /aws/status?fresh=true`
+    /// ("Check again") asks anew.
+    pub status_ttl: Duration,
     /// How many regions are fetched at once.
     pub concurrency: usize,
     /// `maxResults` for ListInferenceProfiles; `None` leaves it to the service (1000). Tests
@@ -78,6 +83,7 @@ impl Default for AwsSettings {
             region: None,
             max_tokens_ceiling: 1024,
             cache_ttl: Duration::from_secs(15 * 60),
+            status_ttl: Duration::from_secs(60),
             // Bedrock is in about 30 regions; 16 at once keeps a full refresh to two rounds
             // without opening dozens of connections.
             concurrency: 16,
@@ -111,6 +117,9 @@ struct Inner {
     /// so reusing it keeps connections warm between calls.
     clients: Mutex<HashMap<Region, RegionClients>>,
     discovery: Discovery,
+    /// The last status and when it was made. An async mutex, held while STS is asked, so a
+    /// burst of page loads makes one call rather than one each.
+    status: tokio::sync::Mutex<Option<(Instant, AwsStatus)>>,
 }
 
 /// The handle to AWS. Cheap to clone; clones share the configuration, the clients and the
@@ -153,6 +162,7 @@ impl Aws {
                 config,
                 clients: Mutex::new(HashMap::new()),
                 discovery: Discovery::default(),
+                status: tokio::sync::Mutex::new(None),
             }),
         }
     }

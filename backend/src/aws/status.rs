@@ -5,7 +5,7 @@
 //! belong to (GetCallerIdentity needs no permission, so it fails only for credentials AWS
 //! rejects).
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use aws_sdk_bedrock::config::ProvideCredentials;
 use bedrock_binder_shared::api::AwsStatus;
@@ -19,7 +19,22 @@ use super::error::{CallError, diagnose_credentials};
 const CREDENTIALS_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Aws {
-    /// The status: credentials, profile, region and account, or why not.
+    /// The status, reused for [`AwsSettings::status_ttl`](super::AwsSettings) unless `fresh`.
+    pub async fn status_cached(&self, fresh: bool) -> AwsStatus {
+        let mut cached = self.inner.status.lock().await;
+        let ttl = self.settings().status_ttl;
+        if !fresh
+            && let Some((made, status)) = cached.as_ref()
+            && made.elapsed() < ttl
+        {
+            return status.clone();
+        }
+        let status = self.status().await;
+        *cached = Some((Instant::now(), status.clone()));
+        status
+    }
+
+    /// The status: credentials, profile, region and account, or why not. Asks anew.
     pub async fn status(&self) -> AwsStatus {
         let config = self.config().await;
         let profile = self.profile_name();

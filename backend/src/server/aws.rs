@@ -3,7 +3,7 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /aws/status` | credentials found?, profile, region, account; or why not |
+//! | `GET /aws/status?fresh=` | credentials found?, profile, region, account; or why not (reused briefly) |
 //! | `POST /aws/refresh` | fetch regions now; answers with each region's outcome |
 //! | `GET /aws/refresh` | the latest refresh's per-region progress, while it runs |
 //! | `GET /aws/catalog?regions=&live=&requires_profile=&q=` | live data over the offline catalog |
@@ -61,9 +61,17 @@ pub(super) fn router() -> Router<AppState> {
         .route("/aws/bind-required", post(bind_required))
 }
 
-/// `GET /api/v1/aws/status`.
-async fn status(State(state): State<AppState>) -> Json<AwsStatus> {
-    Json(state.aws.status().await)
+/// `GET /api/v1/aws/status?fresh=true`: the status, reused for a short while (the settings'
+/// `status_ttl`) unless `fresh` asks anew.
+async fn status(State(state): State<AppState>, Query(query): Query<StatusQuery>) -> Json<AwsStatus> {
+    Json(state.aws.status_cached(query.fresh == Some(true)).await)
+}
+
+/// The query of `GET /aws/status`.
+#[derive(Debug, Default, Deserialize)]
+struct StatusQuery {
+    #[serde(default)]
+    fresh: Option<bool>,
 }
 
 /// `GET /api/v1/aws/refresh`: the latest refresh's progress.
