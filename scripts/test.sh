@@ -74,6 +74,8 @@ else
     skip "cargo fmt (rustfmt is not installed)"
 fi
 
+step "no module imports a module that imports it back" python3 scripts/check-module-cycles.py
+
 # Download every crate up front, as its own timed step. (trunk's `offline = true` also
 # passes --offline to its `cargo build`; its own `cargo metadata` call downloads too.)
 step "cargo fetch" cargo fetch "${LOCKED[@]}"

@@ -12,8 +12,12 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=scripts/env.sh
 . "$REPO/scripts/env.sh"
 
-BIN="$REPO/target/release/bedrock-binder"
-HELLO_BIN="$REPO/target/release/examples/hello"
+# MEASURE_BIN: another build of the server (a debug one, say) for the byte counts, which do
+# not depend on the build.
+# CARGO_TARGET_DIR is honoured as cargo honours it.
+TARGET_DIR="${CARGO_TARGET_DIR:-$REPO/target}"
+BIN="${MEASURE_BIN:-$TARGET_DIR/release/bedrock-binder}"
+HELLO_BIN="$TARGET_DIR/release/examples/hello"
 MEASURE_TMP="$(mktemp -d)"
 MEASURE_PIDS=()
 
