@@ -79,49 +79,57 @@ Columns (TAB separated; lists are `,` separated):
     or a profile region; provisioned for provisioned-throughput and context-variant ids. Empty = unknown.
   system_profiles: `;` separated `PROFILE_ID@REGION,...`, the regions being the profile's source regions:
     as the scan lists them, or else regions_via_profile filtered by the geo prefix; either way limited
-    to the regions the prefix serves (us: us-east-1, us-east-2, us-west-1, us-west-2; eu: eu-*; apac:
-    ap-* and me-central-1; jp: ap-northeast-1, ap-northeast-3; au: ap-southeast-2, ap-southeast-4;
-    ca: ca-*; us-gov: us-gov-*; global: every commercial region). Always a subset of regions_via_profile;
-    `PROFILE_ID@` alone means the profile's regions are unknown; profile ids the list APIs no longer
-    return are kept this way, so a binding to one is recognised (the source's fact_sources records
-    them as gone). Profiles with the `in.` prefix (ap-south-1, ap-south-2) are in the source table but
-    not here until the parser knows that prefix.
-  Not here yet: models whose id has a `.` in the model name (deepseek.v3.2, minimax.minimax-m2.1 and
-    m2.5, moonshotai.kimi-k2.5, openai.gpt-5.6-luna, -sol and -terra, xai.grok-4.6, zai.glm-4.7 and
-    glm-4.7-flash), which shared/src/model_id.rs does not parse yet; they are in the source table.
+    to the regions the prefix serves (us: us-east-1, us-east-2, us-west-1, us-west-2, and ca-central-1,
+    ca-west-1 as scanned; eu: eu-*, and il-central-1 as scanned; apac: ap-* and me-central-1; jp:
+    ap-northeast-1, ap-northeast-3; au: ap-southeast-2, ap-southeast-4, and ap-southeast-6 as scanned;
+    ca: ca-*; in: ap-south-1, ap-south-2; us-gov: us-gov-*; global: every commercial region). Always a
+    subset of regions_via_profile; `PROFILE_ID@` alone means the profile's regions are unknown; profile
+    ids the list APIs no longer return are kept this way, so a binding to one is recognised (the
+    source's fact_sources records them as gone).
   legacy_from, eol_from: ISO dates (YYYY-MM-DD) from the lifecycle note, empty when unknown; eol_from is
     empty when the EOL covers only some regions.
 """
 
 US_REGIONS = {"us-east-1", "us-east-2", "us-west-1", "us-west-2"}
 
-# The prefixes shared/src/geo.rs parses. A profile with another prefix stays in the source table
-# but is left out of catalog.tsv, which the parser would otherwise reject; add the prefix here
-# once GeoPrefix knows it.
-PARSER_GEOS = {"us", "eu", "apac", "jp", "au", "ca", "us-gov", "global"}
+# The prefixes shared/src/geo.rs knows (GeoPrefix). catalog.tsv is parsed into a typed SystemProfile
+# whose `geo` is one of them, so a profile with another prefix stays in the source table and is left
+# out of catalog.tsv (the script says which); add the prefix here once GeoPrefix knows it.
+PARSER_GEOS = {"us", "eu", "apac", "jp", "au", "ca", "in", "us-gov", "global"}
+
+SEGMENT = re.compile(r"^[a-z0-9-]{1,63}$")
+GEO_SHAPE = re.compile(r"^[a-z-]{2,8}$")
 
 
 def parser_accepts(model_id):
-    """Whether shared/src/model_id.rs parses the id: `provider.name`, or `geo.provider.name` with a
-    known geo, before any `:` suffix. Ids with a `.` in the model name (`deepseek.v3.2`,
-    `openai.gpt-5.6-luna`) are real Bedrock ids it does not accept yet: their rows stay in the
-    source table and are left out of catalog.tsv until it does."""
-    parts = model_id.split(":", 1)[0].split(".")
-    return len(parts) == 2 or (len(parts) == 3 and parts[0] in PARSER_GEOS)
+    """Whether shared/src/model_id.rs parses the id, by AWS's rule: two to four `.`-separated
+    `[a-z0-9-]{1,63}` segments (the model name may hold dots: `deepseek.v3.2`), five behind a
+    geo-shaped first segment, and up to two `:` suffixes. Every id of the source table passes today;
+    the check stays so that a typo in the source is reported here, not by the Rust test."""
+    head, *suffixes = model_id.split(":")
+    parts = head.split(".")
+    limit = 5 if GEO_SHAPE.match(parts[0]) else 4
+    return (
+        2 <= len(parts) <= limit
+        and len(suffixes) <= 2
+        and all(SEGMENT.match(part) for part in parts + suffixes)
+    )
 
 
 def geo_serves(geo, region):
     """Whether a profile with prefix `geo` may be called from `region` (bedrock-facts.md; geo.rs)."""
+    # The CDK's table plus the source regions the 2026-08-21 scan returned for a prefix (us. from
+    # ca-central-1 and ca-west-1, eu. from il-central-1, au. from ap-southeast-6), as geo.rs has it.
     if geo == "us":
-        return region in US_REGIONS
+        return region in US_REGIONS or region in {"ca-central-1", "ca-west-1"}
     if geo == "eu":
-        return region.startswith("eu-")
+        return region.startswith("eu-") or region == "il-central-1"
     if geo == "apac":
         return region.startswith("ap-") or region == "me-central-1"
     if geo == "jp":
         return region in {"ap-northeast-1", "ap-northeast-3"}
     if geo == "au":
-        return region in {"ap-southeast-2", "ap-southeast-4"}
+        return region in {"ap-southeast-2", "ap-southeast-4", "ap-southeast-6"}
     if geo == "ca":
         return region.startswith("ca-")
     if geo == "us-gov":
@@ -252,9 +260,9 @@ def build_row(row, skipped):
         candidates = via_profile if listed is None else listed
         sources = [region for region in candidates if geo_serves(geo, region)]
         if listed is not None:
-            # The scan lists a few source regions that geo.rs's table does not give the prefix
-            # (us. from ca-*, eu. from il-central-1, au. from ap-southeast-6); the parser would
-            # reject them, so they stay in regions_via_profile only.
+            # A scanned source region that geo.rs's table does not give the prefix would be
+            # rejected by the catalog parser; none is left since geo.rs took the scan's pairs, and
+            # any new one stays in regions_via_profile only (and is counted below).
             skipped["regions"] += len(listed) - len(sources)
         if geo not in PARSER_GEOS:
             skipped["profiles"].append(profile_id)

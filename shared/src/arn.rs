@@ -1,10 +1,14 @@
 //! [`Arn`]: a Bedrock ARN that can stand in an `inference.txt` binding.
 //!
-//! The accepted shape follows AWS's published pattern for profile ARNs,
-//! `arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:REGION:ACCOUNT:TYPE/ID`, extended to the two
-//! other resource types Converse accepts: `foundation-model` (empty account) and
-//! `provisioned-model`. It is checked by hand rather than with `regex`, which would cost the
-//! browser bundle real kilobytes for one fixed pattern.
+//! Every resource type AWS documents for the `modelId` of InvokeModel and Converse is accepted,
+//! with the id rules of the Bedrock API reference (the `modelId` pattern of
+//! `API_runtime_InvokeModel` / `API_runtime_Converse`, shape `ConversationalModelId`, and the
+//! profile-ARN pattern `arn:aws(|-us-gov|-cn|-iso|-iso-b):bedrock:REGION:ACCOUNT:TYPE/ID`):
+//! `foundation-model` (empty account), `inference-profile`, `application-inference-profile`,
+//! `provisioned-model`, `custom-model-deployment`, `imported-model` (InvokeModel only),
+//! `default-prompt-router`, `prompt-router` and `prompt` (a Prompt management prompt version,
+//! Converse only). It is checked by hand rather than with `regex`, which would cost the browser
+//! bundle real kilobytes for one fixed pattern.
 
 use std::fmt;
 use std::ops::Range;
@@ -13,8 +17,32 @@ use std::str::FromStr;
 use crate::model_id::ModelId;
 use crate::region::Region;
 
-/// The partitions whose ARNs Bedrock accepts.
+/// The partitions Bedrock is known to run in. Others of AWS's shape `aws(-[^:]+)?` (the
+/// `modelId` pattern) are accepted too: AWS opens partitions, and a list of ours must not turn a
+/// well-formed ARN into an error.
 pub const PARTITIONS: [&str; 5] = ["aws", "aws-us-gov", "aws-cn", "aws-iso", "aws-iso-b"];
+
+/// Whether `text` is a partition of AWS's shape: `aws`, or `aws-` and lowercase letters, digits
+/// and `-` (the `modelId` pattern allows any `aws-[^:]+`; this keeps to what partition names are).
+fn is_partition(text: &str) -> bool {
+    text == "aws"
+        || text.strip_prefix("aws-").is_some_and(|rest| {
+            !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+/// The resource types that can be a `modelId`, as written in the ARN.
+pub const RESOURCE_TYPES: [&str; 9] = [
+    "foundation-model",
+    "inference-profile",
+    "application-inference-profile",
+    "provisioned-model",
+    "custom-model-deployment",
+    "imported-model",
+    "default-prompt-router",
+    "prompt-router",
+    "prompt",
+];
 
 /// The kind of Bedrock resource an ARN names, with its resource id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
@@ -29,6 +57,19 @@ pub enum ArnResource {
     FoundationModel(ModelId),
     /// `provisioned-model/{id}`: provisioned throughput.
     ProvisionedModel(String),
+    /// `custom-model-deployment/{id}`: a custom model deployed for on-demand inference.
+    CustomModelDeployment(String),
+    /// `imported-model/{id}`: a model brought in with Custom Model Import (InvokeModel only;
+    /// Converse does not take imported models).
+    ImportedModel(String),
+    /// `default-prompt-router/{family}:{version}`: one of AWS's prompt routers, such as
+    /// `anthropic.claude:1`; it picks a model of the family per request.
+    DefaultPromptRouter(String),
+    /// `prompt-router/{id}`: a prompt router created in the account.
+    PromptRouter(String),
+    /// `prompt/{id}[:{version}]`: a Prompt management prompt (version), which names its own model
+    /// (Converse only).
+    Prompt(String),
 }
 
 impl ArnResource {
@@ -39,6 +80,11 @@ impl ArnResource {
             ArnResource::ApplicationInferenceProfile(_) => "application-inference-profile",
             ArnResource::FoundationModel(_) => "foundation-model",
             ArnResource::ProvisionedModel(_) => "provisioned-model",
+            ArnResource::CustomModelDeployment(_) => "custom-model-deployment",
+            ArnResource::ImportedModel(_) => "imported-model",
+            ArnResource::DefaultPromptRouter(_) => "default-prompt-router",
+            ArnResource::PromptRouter(_) => "prompt-router",
+            ArnResource::Prompt(_) => "prompt",
         }
     }
 
@@ -46,7 +92,13 @@ impl ArnResource {
     pub fn id(&self) -> &str {
         match self {
             ArnResource::InferenceProfile(id) | ArnResource::FoundationModel(id) => id.as_str(),
-            ArnResource::ApplicationInferenceProfile(id) | ArnResource::ProvisionedModel(id) => id,
+            ArnResource::ApplicationInferenceProfile(id)
+            | ArnResource::ProvisionedModel(id)
+            | ArnResource::CustomModelDeployment(id)
+            | ArnResource::ImportedModel(id)
+            | ArnResource::DefaultPromptRouter(id)
+            | ArnResource::PromptRouter(id)
+            | ArnResource::Prompt(id) => id,
         }
     }
 }
@@ -80,9 +132,32 @@ impl fmt::Display for ArnError {
 
 impl std::error::Error for ArnError {}
 
-/// The `[a-zA-Z0-9-:.]+` resource-id alphabet of AWS's pattern.
+/// The `[a-zA-Z0-9-:.]+` resource-id alphabet of AWS's patterns for profile and prompt-router
+/// ARNs. AWS issues 12 lowercase alphanumerics for application profiles, provisioned models,
+/// deployments and imported models (`[a-z0-9]{12}` in the strict branches of the pattern), but the
+/// `modelId` pattern also ends in the catch-all `([a-zA-Z0-9-:.]+)`, so only the alphabet is
+/// enforced: a differently sized id is not malformed by AWS's own rule.
 fn is_resource_id(id: &str) -> bool {
     !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b':' | b'.'))
+}
+
+/// Checks a prompt id, `[0-9a-zA-Z]{10}(?::[0-9]{1,5})?` (the Prompt management branch of the
+/// `modelId` pattern), and returns the bad part's range within `id` and why.
+fn check_prompt_id(id: &str) -> Result<(), (std::ops::Range<usize>, String)> {
+    let (name, version) = match id.split_once(':') {
+        Some((name, version)) => (name, Some(version)),
+        None => (id, None),
+    };
+    if name.len() != 10 || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return Err((0..name.len(), format!("`{name}` is not a prompt id (10 letters or digits)")));
+    }
+    if let Some(version) = version
+        && (version.is_empty() || version.len() > 5 || !version.bytes().all(|b| b.is_ascii_digit()))
+    {
+        let at = name.len() + 1;
+        return Err((at..id.len(), format!("`{version}` is not a prompt version (1 to 5 digits)")));
+    }
+    Ok(())
 }
 
 impl Arn {
@@ -107,7 +182,8 @@ impl Arn {
     }
 
     /// The foundation model the ARN names, where the ARN itself says so (system profiles and
-    /// foundation models; application profiles and provisioned models do not).
+    /// foundation models; application profiles, provisioned, deployed and imported models,
+    /// prompt routers and prompts do not).
     pub fn model(&self) -> Option<&str> {
         match &self.resource {
             ArnResource::InferenceProfile(id) => Some(id.base()),
@@ -171,9 +247,9 @@ impl Arn {
         if fields[0] != "arn" {
             return Err(fail(format!("`{}` should be `arn`", fields[0]), field_span(0), None));
         }
-        if !PARTITIONS.contains(&fields[1]) {
+        if !is_partition(fields[1]) {
             return Err(fail(
-                format!("`{}` is not an AWS partition (expected one of {})", fields[1], PARTITIONS.join(", ")),
+                format!("`{}` is not an AWS partition (such as {})", fields[1], PARTITIONS.join(", ")),
                 field_span(1),
                 None,
             ));
@@ -206,7 +282,17 @@ impl Arn {
         };
         match type_name {
             "inference-profile" | "foundation-model" => check_model(id)?,
-            "application-inference-profile" | "provisioned-model" => {
+            "prompt" => {
+                if let Err((span, message)) = check_prompt_id(id) {
+                    return Err(fail(message, id_span.start + span.start..id_span.start + span.end, None));
+                }
+            }
+            "application-inference-profile"
+            | "provisioned-model"
+            | "custom-model-deployment"
+            | "imported-model"
+            | "default-prompt-router"
+            | "prompt-router" => {
                 if !is_resource_id(id) {
                     return Err(fail(
                         format!("`{id}` is not a valid {type_name} id (letters, digits, `-`, `:` and `.` only)"),
@@ -215,11 +301,22 @@ impl Arn {
                     ));
                 }
             }
+            // In AWS's pattern, but the InvokeModel and Converse references say a custom model is
+            // called through its deployment or its Provisioned Throughput, not by its own ARN.
+            "custom-model" => {
+                return Err(fail(
+                    "a custom-model ARN cannot be invoked directly: deploy it for on-demand inference \
+                     (custom-model-deployment) or buy Provisioned Throughput (provisioned-model), and bind that ARN"
+                        .to_owned(),
+                    type_span,
+                    None,
+                ));
+            }
             other => {
                 return Err(fail(
                     format!(
-                        "`{other}` is not a Bedrock resource type that can be invoked (expected inference-profile, \
-                         application-inference-profile, foundation-model or provisioned-model)"
+                        "`{other}` is not a Bedrock resource type that can be invoked (expected one of {})",
+                        RESOURCE_TYPES.join(", ")
                     ),
                     type_span,
                     None,
@@ -260,6 +357,11 @@ impl FromStr for Arn {
             "inference-profile" => ArnResource::InferenceProfile(model(parts.resource_id)?),
             "foundation-model" => ArnResource::FoundationModel(model(parts.resource_id)?),
             "application-inference-profile" => ArnResource::ApplicationInferenceProfile(parts.resource_id.to_owned()),
+            "custom-model-deployment" => ArnResource::CustomModelDeployment(parts.resource_id.to_owned()),
+            "imported-model" => ArnResource::ImportedModel(parts.resource_id.to_owned()),
+            "default-prompt-router" => ArnResource::DefaultPromptRouter(parts.resource_id.to_owned()),
+            "prompt-router" => ArnResource::PromptRouter(parts.resource_id.to_owned()),
+            "prompt" => ArnResource::Prompt(parts.resource_id.to_owned()),
             _ => ArnResource::ProvisionedModel(parts.resource_id.to_owned()),
         };
         let region = parts.region.parse().map_err(|e: crate::region::RegionError| ArnError {
@@ -339,9 +441,74 @@ mod tests {
 
     #[test]
     fn an_unknown_resource_type_is_rejected_and_located() {
-        let text = "arn:aws:bedrock:us-east-1:123456789012:custom-model/x";
+        let text = "arn:aws:bedrock:us-east-1:123456789012:knowledge-base/x";
+        let error = parse(text).expect_err("knowledge-base");
+        assert_eq!(&text[error.span.clone()], "knowledge-base");
+        assert!(error.message.contains("custom-model-deployment"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_custom_model_arn_is_rejected_with_what_to_bind_instead() {
+        let text = "arn:aws:bedrock:us-east-1:123456789012:custom-model/amazon.nova-pro-v1:0/abcdef012345";
         let error = parse(text).expect_err("custom-model");
         assert_eq!(&text[error.span.clone()], "custom-model");
+        assert!(error.message.contains("custom-model-deployment"), "{}", error.message);
+    }
+
+    #[test]
+    fn every_invocable_resource_type_parses_and_prints_back() {
+        for (text, resource) in [
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/a1b2c3d4e5f6",
+                ArnResource::CustomModelDeployment("a1b2c3d4e5f6".into()),
+            ),
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:imported-model/a1b2c3d4e5f6",
+                ArnResource::ImportedModel("a1b2c3d4e5f6".into()),
+            ),
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:default-prompt-router/anthropic.claude:1",
+                ArnResource::DefaultPromptRouter("anthropic.claude:1".into()),
+            ),
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:prompt-router/abcd1234efgh",
+                ArnResource::PromptRouter("abcd1234efgh".into()),
+            ),
+            ("arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT1234:3", ArnResource::Prompt("PROMPT1234:3".into())),
+            ("arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT1234", ArnResource::Prompt("PROMPT1234".into())),
+        ] {
+            let arn = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(arn.resource(), &resource);
+            assert_eq!(arn.model(), None, "{text}");
+            assert_eq!(arn.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn a_prompt_arn_with_a_bad_id_or_version_is_rejected_at_that_part() {
+        let text = "arn:aws:bedrock:us-east-1:123456789012:prompt/SHORT:1";
+        assert_eq!(&text[parse(text).expect_err("short id").span], "SHORT");
+        let text = "arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT1234:v2";
+        assert_eq!(&text[parse(text).expect_err("bad version").span], "v2");
+        let text = "arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT1234:123456";
+        assert_eq!(&text[parse(text).expect_err("long version").span], "123456");
+    }
+
+    #[test]
+    fn a_router_or_deployment_arn_needs_an_account_and_a_valid_id() {
+        let text = "arn:aws:bedrock:us-east-1::default-prompt-router/anthropic.claude:1";
+        assert_eq!(parse(text).expect_err("no account").span, 26..26);
+        let text = "arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/a b";
+        assert_eq!(&text[parse(text).expect_err("space").span], "a b");
+        let text = "arn:aws:bedrock:us-east-1:123456789012:prompt-router/";
+        assert!(parse(text).is_err());
+    }
+
+    #[test]
+    fn a_partition_aws_may_add_is_accepted() {
+        parse("arn:aws-eusc:bedrock:eusc-de-east-1:123456789012:application-inference-profile/a1b2c3d4e5f6")
+            .expect("a partition of AWS's shape");
+        assert!(parse("arn:aws-:bedrock:us-east-1:123456789012:prompt-router/abc").is_err());
     }
 
     #[test]

@@ -5,6 +5,12 @@
 //! (its `#` header gives the as-of dates and sources) and is what the app uses when it has no
 //! AWS credentials. Where a fact is unknown the catalog says so (`None`, an empty list,
 //! [`Lifecycle::Unknown`]) rather than guessing.
+//!
+//! Lifecycle is evaluated on a date, not frozen at build time: a [`Catalog`] carries the day it is
+//! evaluated on ([`Catalog::today`]; by default the date the file was compiled), and
+//! [`Catalog::on`] / [`Catalog::set_today`] move it, so a catalog built in August says "end of
+//! life" in December without a rebuild. `shared` has no clock (it runs in the browser too): the
+//! caller passes the date.
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -82,7 +88,7 @@ impl fmt::Display for InferenceType {
     }
 }
 
-/// Where a model is in AWS's lifecycle, as of the catalog's date.
+/// Where a model is in AWS's lifecycle, on the date the catalog is evaluated on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Lifecycle {
@@ -101,6 +107,25 @@ impl Lifecycle {
     /// Whether the model is legacy or past its end of life, so a binding to it deserves a warning.
     pub fn is_legacy_or_eol(self) -> bool {
         matches!(self, Lifecycle::Legacy | Lifecycle::Eol)
+    }
+
+    /// The lifecycle on `today` of a model whose sources say `stated` (the status the catalog was
+    /// built with) and give these dates: past `eol_from` it is [`Lifecycle::Eol`]; else past
+    /// `legacy_from` it is [`Lifecycle::Legacy`]; else it is `stated`, except that it cannot be
+    /// end-of-life before its end-of-life date, when it is [`Lifecycle::Legacy`] (an announced end).
+    /// Without dates this is `stated`: the catalog never guesses.
+    pub fn on(
+        stated: Lifecycle,
+        legacy_from: Option<CalendarDate>,
+        eol_from: Option<CalendarDate>,
+        today: CalendarDate,
+    ) -> Lifecycle {
+        match (legacy_from, eol_from) {
+            (_, Some(eol)) if eol <= today => Lifecycle::Eol,
+            (Some(legacy), _) if legacy <= today => Lifecycle::Legacy,
+            (_, Some(_)) if stated == Lifecycle::Eol => Lifecycle::Legacy,
+            _ => stated,
+        }
     }
 
     /// The name used in the catalog file and the API (`active`, `legacy`, `eol`, `unknown`).
@@ -155,7 +180,9 @@ pub struct CatalogModel {
     pub provider: String,
     /// The model's display name (`Claude Sonnet 4.5`).
     pub name: String,
-    /// The lifecycle, derived from [`CatalogModel::lifecycle_note`].
+    /// The lifecycle on the catalog's date ([`Catalog::today`]): from [`CatalogModel::legacy_from`]
+    /// and [`CatalogModel::eol_from`] when the sources give them, else as the catalog file states it
+    /// (derived from [`CatalogModel::lifecycle_note`]).
     pub lifecycle: Lifecycle,
     /// The lifecycle as the sources state it, with dates and regional limits.
     pub lifecycle_note: String,
@@ -186,6 +213,13 @@ pub struct CatalogModel {
 }
 
 impl CatalogModel {
+    /// The lifecycle on `today`, from this record's dates and its [`CatalogModel::lifecycle`] (see
+    /// [`Lifecycle::on`]). For a record outside a [`Catalog`], such as one of an API answer;
+    /// [`Catalog::on`] re-evaluates from the status the file states, which is exact on any date.
+    pub fn lifecycle_on(&self, today: CalendarDate) -> Lifecycle {
+        Lifecycle::on(self.lifecycle, self.legacy_from, self.eol_from, today)
+    }
+
     /// Whether the model needs a profile in `region`: `Some(true)` if it is offered there only
     /// through a profile, `Some(false)` if on demand, `None` if the catalog does not list the
     /// region for it at all.
@@ -260,6 +294,12 @@ pub struct Catalog {
     index: FastMap<String, Entry>,
     /// The `#` comment block without its `# ` prefixes.
     header: String,
+    /// The lifecycle each model's row states (`models[i]`'s), kept so that the catalog can be
+    /// evaluated again on any date: `models[i].lifecycle` is this evaluated on `today`.
+    stated: Vec<Lifecycle>,
+    /// The day the lifecycle is evaluated on; `None` (stated lifecycles only) for a catalog built
+    /// from models until [`Catalog::set_today`] is called.
+    today: Option<CalendarDate>,
 }
 
 impl Catalog {
@@ -315,7 +355,13 @@ impl Catalog {
                 index.insert(profile.id.as_str().to_owned(), Entry::Profile(i, j, model.lifecycle));
             }
         }
-        Ok(Catalog { models, index, header: header.join("\n") })
+        let header = header.join("\n");
+        let stated = models.iter().map(|model| model.lifecycle).collect();
+        let mut catalog = Catalog { models, index, header, stated, today: None };
+        if let Some(compiled) = compiled_on(&catalog.header) {
+            catalog.set_today(compiled);
+        }
+        Ok(catalog)
     }
 
     /// A catalog of models that were parsed already, such as the `models` of a
@@ -326,7 +372,8 @@ impl Catalog {
     pub fn from_models(mut models: Vec<CatalogModel>) -> Catalog {
         // Stable, so equal ids keep their input order.
         models.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut catalog = Catalog { models, index: Default::default(), header: String::new() };
+        let stated = models.iter().map(|model| model.lifecycle).collect();
+        let mut catalog = Catalog { models, index: Default::default(), header: String::new(), stated, today: None };
         for (i, model) in catalog.models.iter().enumerate() {
             catalog.index.entry(model.id.as_str().to_owned()).or_insert(Entry::Model(i, model.lifecycle));
             for (j, profile) in model.system_profiles.iter().enumerate() {
@@ -336,7 +383,37 @@ impl Catalog {
         catalog
     }
 
-    /// The catalog compiled into the binary.
+    /// The same catalog evaluated on `today` (see [`Catalog::set_today`]).
+    #[must_use]
+    pub fn on(mut self, today: CalendarDate) -> Catalog {
+        self.set_today(today);
+        self
+    }
+
+    /// Evaluates every model's lifecycle on `today` (see [`Lifecycle::on`]): what
+    /// [`CatalogModel::lifecycle`], [`Catalog::lifecycle_of`] and validation say from then on.
+    /// Always from the status the file states, so moving the date back and forth is exact.
+    pub fn set_today(&mut self, today: CalendarDate) {
+        for (model, &stated) in self.models.iter_mut().zip(&self.stated) {
+            model.lifecycle = Lifecycle::on(stated, model.legacy_from, model.eol_from, today);
+        }
+        for entry in self.index.values_mut() {
+            let lifecycle = self.models[entry.model()].lifecycle;
+            match entry {
+                Entry::Model(_, at) | Entry::Profile(_, _, at) => *at = lifecycle,
+            }
+        }
+        self.today = Some(today);
+    }
+
+    /// The day the lifecycle is evaluated on: the file's compile date unless the caller set one,
+    /// `None` for a catalog built from models until a date is set.
+    pub fn today(&self) -> Option<CalendarDate> {
+        self.today
+    }
+
+    /// The catalog compiled into the binary, evaluated on the date it was compiled. Callers with a
+    /// clock evaluate it on today: `Catalog::embedded().clone().on(today)`.
     pub fn embedded() -> &'static Catalog {
         static CATALOG: OnceLock<Catalog> = OnceLock::new();
         CATALOG.get_or_init(|| {
@@ -434,6 +511,12 @@ impl Catalog {
     pub fn header(&self) -> &str {
         &self.header
     }
+}
+
+/// The date of the header's `Compiled YYYY-MM-DD` line, on which the file's lifecycle column was
+/// derived (`scripts/build-catalog.py` writes it).
+fn compiled_on(header: &str) -> Option<CalendarDate> {
+    header.lines().find_map(|line| line.strip_prefix("Compiled ")?.get(..10)?.parse().ok())
 }
 
 /// Parses one model row; the error names the column.
@@ -679,13 +762,8 @@ mod tests {
     /// The ids of `shared/reference/catalog-changes-2026-12.md` that a source confirmed (the scan of
     /// 2026-08-21, AWS model cards, a list-inference-profiles run, vercel/ai release notes; see
     /// `shared/data/catalog-source.md`). Not here: `anthropic.claude-sonnet-5-5` (not confirmed
-    /// for bedrock-runtime); the `in.` profiles of GPT-5.6 Luna and Terra, which stay in
-    /// `catalog-source.tsv` until `GeoPrefix` knows `in`; and the confirmed models whose id has a
-    /// `.` in the model name, which `ModelId` does not parse yet (`deepseek.v3.2`,
-    /// `minimax.minimax-m2.1`, `minimax.minimax-m2.5`, `moonshotai.kimi-k2.5`, `openai.gpt-5.6-luna`,
-    /// `-sol`, `-terra`, `xai.grok-4.6`, `zai.glm-4.7`, `zai.glm-4.7-flash`, and their us./global.
-    /// profiles): they too stay in `catalog-source.tsv` until it does.
-    const CONFIRMED_2026_12: [&str; 45] = [
+    /// for bedrock-runtime).
+    const CONFIRMED_2026_12: [&str; 57] = [
         // Runtime models in the list APIs on 2026-08-21.
         "anthropic.claude-opus-4-7",
         "anthropic.claude-opus-4-8",
@@ -698,6 +776,20 @@ mod tests {
         "writer.palmyra-vision-7b",
         "nvidia.nemotron-nano-3-30b",
         "qwen.qwen3-coder-next",
+        // With a `.` in the model name: AWS's id pattern allows two to four `.`-separated parts.
+        "deepseek.v3.2",
+        "minimax.minimax-m2.1",
+        "minimax.minimax-m2.5",
+        "moonshotai.kimi-k2.5",
+        "openai.gpt-5.6-luna",
+        "openai.gpt-5.6-sol",
+        "openai.gpt-5.6-terra",
+        "xai.grok-4.6",
+        "zai.glm-4.7",
+        "zai.glm-4.7-flash",
+        // The `in.` geo prefix (ap-south-1, ap-south-2).
+        "in.openai.gpt-5.6-luna",
+        "in.openai.gpt-5.6-terra",
         // Launched after the scan.
         "anthropic.claude-opus-5-5",
         "anthropic.claude-fable-5-1",
@@ -808,6 +900,77 @@ mod tests {
                 assert!(model.legacy_from.is_none_or(|legacy| legacy <= eol), "{}", model.id);
             }
         }
+    }
+
+    #[test]
+    fn the_embedded_catalog_is_evaluated_on_its_compile_date_and_agrees_with_its_file() {
+        let catalog = Catalog::embedded();
+        assert_eq!(catalog.today(), Some(date("2026-12-01")));
+        // The file's lifecycle column is the build script's evaluation on that date, so the two
+        // rules must agree on every row.
+        let stated = Catalog::parse(EMBEDDED_TSV).expect("parses");
+        for (model, &stated) in catalog.models().iter().zip(&stated.stated) {
+            assert_eq!(model.lifecycle, stated, "{}", model.id);
+        }
+    }
+
+    #[test]
+    fn a_date_after_the_end_of_life_date_sees_end_of_life_and_a_date_before_it_legacy() {
+        // Claude Opus 4.1: Legacy from 2026-07-08, end of life 2027-01-08; the file says legacy.
+        let opus = "anthropic.claude-opus-4-1-20250805-v1:0";
+        let profile = "us.anthropic.claude-opus-4-1-20250805-v1:0";
+        let before = Catalog::embedded().clone().on(date("2027-01-07"));
+        assert_eq!(before.lifecycle_of(opus), Some(Lifecycle::Legacy));
+        assert_eq!(before.get(opus).map(|m| m.lifecycle), Some(Lifecycle::Legacy));
+        let after = before.on(date("2027-01-08"));
+        assert_eq!(after.today(), Some(date("2027-01-08")));
+        assert_eq!(after.lifecycle_of(opus), Some(Lifecycle::Eol));
+        assert_eq!(after.lifecycle_of(profile), Some(Lifecycle::Eol), "through its profile too");
+        assert_eq!(after.get(opus).map(|m| m.lifecycle), Some(Lifecycle::Eol));
+        // And back: the file's statement is kept, so an earlier date is exact again.
+        let back = after.on(date("2026-08-21"));
+        assert_eq!(back.lifecycle_of(opus), Some(Lifecycle::Legacy));
+    }
+
+    #[test]
+    fn a_catalog_built_in_august_says_end_of_life_in_december() {
+        // Claude Sonnet 4: end of life 2026-10-14; the file of 2026-12-01 says eol already.
+        let sonnet = "anthropic.claude-sonnet-4-20250514-v1:0";
+        let august = Catalog::embedded().clone().on(date("2026-08-21"));
+        assert_eq!(august.lifecycle_of(sonnet), Some(Lifecycle::Legacy));
+        assert_eq!(august.on(date("2026-12-24")).lifecycle_of(sonnet), Some(Lifecycle::Eol));
+    }
+
+    #[test]
+    fn a_model_without_lifecycle_dates_keeps_the_stated_lifecycle_on_any_date() {
+        let catalog = Catalog::embedded().clone().on(date("2030-01-01"));
+        assert_eq!(catalog.lifecycle_of("amazon.nova-pro-v1:0"), Some(Lifecycle::Active));
+        assert_eq!(catalog.lifecycle_of("ai21.j2-mid-v1"), Some(Lifecycle::Unknown));
+        // An end of life in some regions only has no eol_from: legacy, never guessed eol.
+        assert_eq!(catalog.lifecycle_of("anthropic.claude-3-5-sonnet-20240620-v1:0"), Some(Lifecycle::Legacy));
+    }
+
+    #[test]
+    fn a_catalog_built_from_models_has_no_date_until_one_is_set() {
+        let opus = model("anthropic.claude-opus-4-1-20250805-v1:0").clone();
+        assert_eq!(opus.lifecycle_on(date("2027-02-01")), Lifecycle::Eol);
+        assert_eq!(opus.lifecycle_on(date("2026-12-01")), Lifecycle::Legacy);
+        let catalog = Catalog::from_models(vec![opus]);
+        assert_eq!(catalog.today(), None);
+        assert_eq!(catalog.lifecycle_of("anthropic.claude-opus-4-1-20250805-v1:0"), Some(Lifecycle::Legacy));
+        let catalog = catalog.on(date("2027-02-01"));
+        assert_eq!(catalog.lifecycle_of("anthropic.claude-opus-4-1-20250805-v1:0"), Some(Lifecycle::Eol));
+    }
+
+    #[test]
+    fn lifecycle_on_a_date_follows_the_dates_and_else_the_stated_status() {
+        let (legacy, eol) = (Some(date("2026-03-10")), Some(date("2026-09-10")));
+        let on = |stated, today: &str| Lifecycle::on(stated, legacy, eol, date(today));
+        assert_eq!(on(Lifecycle::Active, "2026-01-01"), Lifecycle::Active);
+        assert_eq!(on(Lifecycle::Active, "2026-03-10"), Lifecycle::Legacy);
+        assert_eq!(on(Lifecycle::Legacy, "2026-09-10"), Lifecycle::Eol);
+        assert_eq!(on(Lifecycle::Eol, "2026-01-01"), Lifecycle::Legacy, "not ended before its date");
+        assert_eq!(Lifecycle::on(Lifecycle::Unknown, None, None, date("2040-01-01")), Lifecycle::Unknown);
     }
 
     #[test]

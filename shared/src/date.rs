@@ -39,6 +39,28 @@ impl CalendarDate {
         valid.then_some(CalendarDate { year, month, day })
     }
 
+    /// The UTC calendar day `seconds` after 1970-01-01T00:00:00Z, for callers with a clock: the
+    /// server's `SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs()`, or the browser's
+    /// `js_sys::Date::now() / 1000.0`. Plain arithmetic (Howard Hinnant's `civil_from_days`), so
+    /// `shared` still needs no clock and no date crate. Saturates at 9999-12-31.
+    pub fn from_unix_seconds(seconds: u64) -> CalendarDate {
+        let days = seconds / 86_400;
+        // Shift the epoch to 0000-03-01 so that a leap day ends each 4/100/400-year cycle.
+        let z = days + 719_468;
+        let era = z / 146_097;
+        let day_of_era = z % 146_097;
+        let year_of_era = (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+        let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+        let shifted_month = (5 * day_of_year + 2) / 153;
+        let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u8;
+        let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 } as u8;
+        let year = year_of_era + era * 400 + u64::from(month <= 2);
+        match u16::try_from(year) {
+            Ok(year) if year <= 9999 => CalendarDate { year, month, day },
+            _ => CalendarDate { year: 9999, month: 12, day: 31 },
+        }
+    }
+
     /// The year (`2026`).
     pub fn year(self) -> u16 {
         self.year
@@ -118,6 +140,16 @@ mod tests {
         assert_eq!((eol.year(), eol.month(), eol.day()), (2026, 11, 26));
         assert_eq!(eol.to_string(), "2026-11-26");
         assert_eq!(date("0999-01-01").to_string(), "0999-01-01");
+    }
+
+    #[test]
+    fn unix_seconds_become_the_utc_day() {
+        assert_eq!(CalendarDate::from_unix_seconds(0), date("1970-01-01"));
+        assert_eq!(CalendarDate::from_unix_seconds(86_399), date("1970-01-01"));
+        assert_eq!(CalendarDate::from_unix_seconds(951_782_400), date("2000-02-29"));
+        assert_eq!(CalendarDate::from_unix_seconds(1_798_675_200), date("2026-12-31"));
+        assert_eq!(CalendarDate::from_unix_seconds(1_798_761_600), date("2027-01-01"));
+        assert_eq!(CalendarDate::from_unix_seconds(u64::MAX), date("9999-12-31"));
     }
 
     #[test]

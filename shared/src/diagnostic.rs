@@ -49,6 +49,9 @@ pub enum Code {
     ProfileModelMismatch,
     /// The key's model is legacy or past its end of life.
     LegacyModel,
+    /// A key or value is a model the catalog knows behind a geo prefix it does not know: AWS may
+    /// have added the prefix, so it is a warning, never an error.
+    UnknownGeoPrefix,
 }
 
 impl Code {
@@ -66,15 +69,18 @@ impl Code {
             Code::UnknownModel => "unknown-model",
             Code::ProfileModelMismatch => "profile-model-mismatch",
             Code::LegacyModel => "legacy-model",
+            Code::UnknownGeoPrefix => "unknown-geo-prefix",
         }
     }
 
     /// The severity every diagnostic with this code has.
     pub fn severity(self) -> Severity {
         match self {
-            Code::DuplicateKey | Code::UnknownModel | Code::ProfileModelMismatch | Code::LegacyModel => {
-                Severity::Warning
-            }
+            Code::DuplicateKey
+            | Code::UnknownModel
+            | Code::ProfileModelMismatch
+            | Code::LegacyModel
+            | Code::UnknownGeoPrefix => Severity::Warning,
             _ => Severity::Error,
         }
     }

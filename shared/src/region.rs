@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-/// An AWS region name: lowercase segments joined by `-`, the first two letters long and
-/// the last a number (`us-east-1`, `ap-southeast-7`, `us-gov-west-1`, `us-isob-east-1`).
+/// An AWS region name: lowercase segments joined by `-`, the first two (or, for
+/// `eusc-de-east-1`, four) letters long and the last a number (`us-east-1`, `ap-southeast-7`, `us-gov-west-1`, `us-isob-east-1`).
 ///
 /// The shape is checked, not membership in a list, so regions AWS opens after our catalog
 /// was written are still accepted.
@@ -39,7 +39,9 @@ impl Region {
         let Some(area) = segments.next() else { return false };
         let rest: Vec<&str> = segments.collect();
         let Some((number, middle)) = rest.split_last() else { return false };
-        area.len() == 2
+        // Two letters for most regions, four for the European Sovereign Cloud's `eusc-de-east-1`
+        // (partition `aws-eusc`); AWS's own pattern for the field is only `[a-z0-9-]{1,20}`.
+        (2..=4).contains(&area.len())
             && area.bytes().all(|b| b.is_ascii_lowercase())
             && !middle.is_empty()
             && middle.iter().all(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_lowercase()))
@@ -49,7 +51,8 @@ impl Region {
             && text.len() <= 32
     }
 
-    /// The partition the region belongs to (`aws`, `aws-us-gov`, `aws-cn`, `aws-iso`, `aws-iso-b`).
+    /// The partition the region belongs to (`aws`, `aws-us-gov`, `aws-cn`, `aws-iso`, `aws-iso-b`,
+    /// `aws-eusc`).
     pub fn partition(&self) -> &'static str {
         let name = self.0.as_str();
         if name.starts_with("us-gov-") {
@@ -60,6 +63,8 @@ impl Region {
             "aws-iso-b"
         } else if name.starts_with("us-iso-") {
             "aws-iso"
+        } else if name.starts_with("eusc-") {
+            "aws-eusc"
         } else {
             "aws"
         }
@@ -99,7 +104,15 @@ mod tests {
 
     #[test]
     fn commercial_gov_and_iso_regions_are_accepted() {
-        for name in ["us-east-1", "ap-southeast-7", "us-gov-west-1", "us-isob-east-1", "eu-central-2", "mx-central-1"] {
+        for name in [
+            "us-east-1",
+            "ap-southeast-7",
+            "us-gov-west-1",
+            "us-isob-east-1",
+            "eu-central-2",
+            "mx-central-1",
+            "eusc-de-east-1",
+        ] {
             assert!(name.parse::<Region>().is_ok(), "{name}");
         }
     }

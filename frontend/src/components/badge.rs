@@ -12,6 +12,8 @@ pub fn kind_label(kind: Option<ProfileKind>) -> (&'static str, &'static str) {
         Some(ProfileKind::ApplicationProfile) => ("application profile", "application"),
         Some(ProfileKind::Arn) => ("ARN", "arn"),
         Some(ProfileKind::ModelAlias) => ("model alias", "alias"),
+        Some(ProfileKind::PromptRouter) => ("prompt router", "router"),
+        Some(ProfileKind::Prompt) => ("prompt", "prompt"),
         None => ("invalid", "invalid"),
     }
 }
