@@ -5,5 +5,6 @@
 
 pub mod aws;
 pub mod cli;
+pub mod dated_catalog;
 pub mod server;
 pub mod store;

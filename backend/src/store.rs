@@ -259,6 +259,26 @@ impl FileStore {
     }
 }
 
+/// Replaces the file at `path` with `bytes` atomically (temp file, fsync, rename, directory
+/// fsync), creating its directories (0700) and the file (0600) as needed. For files that are
+/// rebuilt whole and need no version check, such as caches; the binding file goes through
+/// [`FileStore::save`].
+pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let (Some(dir), Some(file_name)) = (path.parent(), path.file_name()) else {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file in a directory"));
+    };
+    create_dirs(dir)?;
+    let temp = TempFile::create(dir, file_name)?;
+    let mut temp_file = &temp.file;
+    temp_file.write_all(bytes)?;
+    temp_file.sync_all()?;
+    fs::rename(&temp.path, path)?;
+    temp.disarm();
+    #[cfg(unix)]
+    File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
 /// Follows `path` through any symlinks to the file a write should replace. A link whose
 /// target does not exist yet resolves to that target, so the first write creates it there.
 fn resolve(path: &Path) -> io::Result<PathBuf> {

@@ -511,6 +511,11 @@ impl Catalog {
     pub fn header(&self) -> &str {
         &self.header
     }
+
+    /// The day the catalog was compiled, from its header (`Compiled YYYY-MM-DD …`).
+    pub fn compiled_on(&self) -> Option<CalendarDate> {
+        compiled_on(&self.header)
+    }
 }
 
 /// The date of the header's `Compiled YYYY-MM-DD` line, on which the file's lifecycle column was

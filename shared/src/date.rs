@@ -39,6 +39,23 @@ impl CalendarDate {
         valid.then_some(CalendarDate { year, month, day })
     }
 
+    /// Days since 1970-01-01 (negative before it): Howard Hinnant's `days_from_civil`, the
+    /// inverse of [`CalendarDate::from_unix_seconds`]'s arithmetic.
+    pub fn days_since_epoch(self) -> i64 {
+        let (month, day) = (i64::from(self.month), i64::from(self.day));
+        let year = i64::from(self.year) - i64::from(month <= 2);
+        let era = year.div_euclid(400);
+        let year_of_era = year - era * 400;
+        let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+        let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+        era * 146_097 + day_of_era - 719_468
+    }
+
+    /// How many days `self` is after `earlier` (negative if before).
+    pub fn days_after(self, earlier: CalendarDate) -> i64 {
+        self.days_since_epoch() - earlier.days_since_epoch()
+    }
+
     /// The UTC calendar day `seconds` after 1970-01-01T00:00:00Z, for callers with a clock: the
     /// server's `SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs()`, or the browser's
     /// `js_sys::Date::now() / 1000.0`. Plain arithmetic (Howard Hinnant's `civil_from_days`), so
@@ -129,6 +146,22 @@ impl<'de> serde::Deserialize<'de> for CalendarDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn days_since_the_epoch_invert_the_unix_seconds_conversion() {
+        for seconds in [0_u64, 86_399, 86_400, 951_782_400, 1_764_547_200, 4_102_444_800] {
+            let date = CalendarDate::from_unix_seconds(seconds);
+            assert_eq!(date.days_since_epoch(), i64::try_from(seconds / 86_400).unwrap(), "{date}");
+        }
+    }
+
+    #[test]
+    fn days_after_counts_across_a_leap_day() {
+        let date = |text: &str| text.parse::<CalendarDate>().unwrap();
+        assert_eq!(date("2028-03-01").days_after(date("2028-02-28")), 2);
+        assert_eq!(date("2026-12-01").days_after(date("2026-09-02")), 90);
+        assert_eq!(date("2026-09-02").days_after(date("2026-12-01")), -90);
+    }
 
     fn date(text: &str) -> CalendarDate {
         text.parse().unwrap_or_else(|e| panic!("{e}"))

@@ -6,6 +6,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::api::{AwsCatalogResponse, AwsStatus};
 use bedrock_binder_shared::aws_failure::AwsFailureCode;
 use bedrock_binder_shared::fact_source::FactSource;
@@ -54,7 +55,7 @@ fn catalog_live_prints_a_line_per_region_and_the_profiles_to_bind() {
     assert_eq!(progress.len(), 2, "{}", run.stderr);
     assert!(progress.iter().any(|l| l.starts_with("✓ us-east-1: ") && l.contains(" models, ")), "{progress:?}");
     assert!(progress.iter().any(|l| l.starts_with("✓ eu-west-1: ")), "{progress:?}");
-    assert!(run.stdout.contains("== us-east-1 (live, fetched "), "{}", run.stdout);
+    assert!(run.stdout.contains("== us-east-1 (live, us-east-1, just now, fetched "), "{}", run.stdout);
     let nova = run.stdout.lines().find(|l| l.contains(&format!(". {NOVA}  "))).expect("nova listed");
     assert!(nova.ends_with(&format!("requires a profile: {NOVA_US} (geo)")), "{nova}");
     assert!(run.stdout.contains("Total: "), "{}", run.stdout);
@@ -83,8 +84,33 @@ fn catalog_without_live_uses_the_offline_catalog_and_calls_nothing() {
     let fake = FakeBedrock::with_default_regions().start().expect("fake");
     let home = TestHome::new();
     let run = run_with(aws_command(&home, &fake, false), &["catalog", "--region", "eu-west-1"]).success();
-    assert!(run.stdout.starts_with("== eu-west-1 (offline catalog) ==\n"), "{}", run.stdout);
+    let embedded = format!("embedded catalog of {}", Catalog::embedded().compiled_on().expect("a compile date"));
+    assert!(run.stdout.starts_with(&format!("== eu-west-1 ({embedded}) ==\n")), "{}", run.stdout);
     assert!(fake.requests().is_empty());
+}
+
+#[test]
+fn a_live_refresh_is_still_there_after_a_restart_without_aws_marked_with_its_region_and_time() {
+    let fake = FakeBedrock::with_default_regions().profile_only("us-east-1", NOVA).start().expect("fake");
+    let home = TestHome::new();
+    let live = aws_run(&home, &fake, &["--json", "catalog", "--live", "--region", "us-east-1"]).success();
+    let live: AwsCatalogResponse = serde_json::from_str(&live.stdout).expect("JSON");
+    let fetched_at = live.regions[0].fetched_at.expect("fetched live");
+    let saved = home.dir.path().join(".cache/bedrock-binder/discoveries/us-east-1.json");
+    assert!(saved.is_file(), "saved in the user's cache directory");
+    drop(fake);
+
+    // A new process, with no credentials and nothing listening where the fake was.
+    let fake = FakeBedrock::with_default_regions().start().expect("another fake, for its endpoints only");
+    let run = run_with(aws_command(&home, &fake, false), &["--json", "catalog", "--region", "us-east-1"]).success();
+    let catalog: AwsCatalogResponse = serde_json::from_str(&run.stdout).expect("JSON");
+    let region = &catalog.regions[0];
+    assert_eq!((region.source, region.fetched_at), (FactSource::Live, Some(fetched_at)), "the saved discovery");
+    let nova = region.models.iter().find(|m| m.id == NOVA).expect("nova");
+    assert_eq!((nova.source, nova.requires_profile), (FactSource::Live, Some(true)), "as discovered");
+    let text = run_with(aws_command(&home, &fake, false), &["catalog", "--region", "us-east-1"]).success();
+    assert!(text.stdout.starts_with("== us-east-1 (live, us-east-1, "), "{}", text.stdout);
+    assert!(fake.requests().is_empty(), "nothing was fetched again");
 }
 
 #[test]
@@ -112,7 +138,7 @@ fn without_credentials_status_and_live_catalog_say_why_quickly_and_exit_1() {
 
     let run = run_with(aws_command(&home, &fake, false), &["catalog", "--live"]).failure();
     assert!(run.stderr.contains("✗ us-east-1: No AWS credentials were found"), "{}", run.stderr);
-    assert!(run.stdout.contains("== us-east-1 (offline catalog) =="), "the offline catalog still shows");
+    assert!(run.stdout.contains("== us-east-1 (embedded catalog of "), "the embedded catalog still shows");
     assert!(fake.requests().is_empty());
 }
 

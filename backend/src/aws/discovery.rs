@@ -25,7 +25,7 @@ use super::error::CallError;
 use super::{Aws, RegionClients, lock, now_epoch_seconds};
 
 /// A foundation model as a region listed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LiveModel {
     /// `modelId`.
     pub id: String,
@@ -68,10 +68,9 @@ impl LiveModel {
 pub struct RegionSnapshot {
     /// The region.
     pub region: Region,
-    /// When it was fetched, in seconds since the Unix epoch.
+    /// When it was fetched, in seconds since the Unix epoch. Also what the TTL is measured
+    /// from, since a snapshot may have been saved by an earlier process.
     pub fetched_at: u64,
-    /// When it was fetched, for the TTL.
-    pub fetched: Instant,
     /// The foundation models, in the order listed.
     pub models: Vec<LiveModel>,
     /// The system and application profiles, sorted by id.
@@ -183,9 +182,31 @@ impl Discovery {
 }
 
 impl Aws {
+    /// Puts the snapshots saved by earlier runs into the cache, where the catalog shows them
+    /// with their age and the TTL treats them by it.
+    pub(super) fn load_saved(&self) {
+        let Some(saved) = &self.settings().saved_discoveries else { return };
+        let mut cache = lock(&self.discovery().cache);
+        for snapshot in saved.load_all() {
+            cache.insert(snapshot.region.clone(), Arc::new(snapshot));
+        }
+    }
+
+    /// Saves a fetched snapshot for the next run. A failure costs only that, so it is logged.
+    async fn save(&self, snapshot: &Arc<RegionSnapshot>) {
+        let Some(saved) = self.settings().saved_discoveries.clone() else { return };
+        let snapshot = Arc::clone(snapshot);
+        let region = snapshot.region.clone();
+        let outcome = tokio::task::spawn_blocking(move || saved.save(&snapshot)).await;
+        if let Ok(Err(error)) = outcome {
+            tracing::warn!(%region, "the discovered models were not saved for the next start: {error}");
+        }
+    }
+
     /// The cached snapshot of `region` if it is younger than the TTL.
     pub fn fresh(&self, region: &Region) -> Option<Arc<RegionSnapshot>> {
-        self.discovery().cached(region).filter(|snapshot| snapshot.fetched.elapsed() < self.settings().cache_ttl)
+        let ttl = self.settings().cache_ttl.as_secs();
+        self.discovery().cached(region).filter(|snapshot| now_epoch_seconds().saturating_sub(snapshot.fetched_at) < ttl)
     }
 
     /// Drops a region's cached data (after a change to its profiles), so the next use fetches
@@ -287,7 +308,9 @@ impl Aws {
             match result {
                 Ok(snapshot) => {
                     let (models, profiles) = (snapshot.models.len(), snapshot.profiles.len());
-                    lock(&self.discovery().cache).insert(region.clone(), Arc::new(snapshot));
+                    let snapshot = Arc::new(snapshot);
+                    self.save(&snapshot).await;
+                    lock(&self.discovery().cache).insert(region.clone(), snapshot);
                     lock(&self.discovery().failures).remove(&region);
                     update(index, &|entry| {
                         entry.state = RegionState::Done;
@@ -338,7 +361,7 @@ async fn fetch_region(
         .map(|summary| profile_from_summary(&ProfileFields::from(summary), fetched_at))
         .collect();
     profiles.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(RegionSnapshot { region: region.clone(), fetched_at, fetched: Instant::now(), models, profiles })
+    Ok(RegionSnapshot { region: region.clone(), fetched_at, models, profiles })
 }
 
 /// Every profile of one type, following `nextToken` to the last page.

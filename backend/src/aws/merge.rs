@@ -125,7 +125,6 @@ fn offline_profiles<'a>(offline: &'a Catalog, region: &'a Region) -> impl Iterat
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
 
     use super::*;
 
@@ -136,13 +135,7 @@ mod tests {
     }
 
     fn snapshot(models: Vec<LiveModel>, profiles: Vec<DiscoveredProfile>) -> RegionSnapshot {
-        RegionSnapshot {
-            region: region("us-east-1"),
-            fetched_at: 1_700_000_000,
-            fetched: Instant::now(),
-            models,
-            profiles,
-        }
+        RegionSnapshot { region: region("us-east-1"), fetched_at: 1_700_000_000, models, profiles }
     }
 
     fn live(id: &str, types: &[&str], lifecycle: &str) -> LiveModel {

@@ -14,6 +14,7 @@
 //! | [`error`] | a failed SDK call reduced to what [`bedrock_binder_shared::aws_failure`] classifies |
 //! | [`status`] | `GET /api/v1/aws/status`: credentials, region, account |
 //! | [`discovery`] | ListFoundationModels and ListInferenceProfiles per region, concurrent, cached |
+//! | [`saved_discoveries`] | what discovery found, saved for the next start |
 //! | [`merge`], [`profile_suggestions`] | live data over the offline catalog, and ranked profile suggestions |
 //! | [`invoke`] | Converse and ConverseStream through a binding |
 //! | [`check`] | checking bindings without spending tokens |
@@ -31,6 +32,7 @@ pub mod invoke;
 pub mod merge;
 pub mod profile_suggestions;
 pub mod profiles;
+pub mod saved_discoveries;
 pub mod status;
 
 use std::collections::HashMap;
@@ -45,6 +47,7 @@ use bedrock_binder_shared::aws_failure::AwsFailure;
 use tokio::sync::OnceCell;
 
 use self::discovery::Discovery;
+use self::saved_discoveries::SavedDiscoveries;
 
 /// The endpoint-override variables `aws-config` reads that matter here, reported by name in
 /// the status so a user sees at once that calls go somewhere unusual.
@@ -71,6 +74,8 @@ pub struct AwsSettings {
     pub status_ttl: Duration,
     /// How many regions are fetched at once.
     pub concurrency: usize,
+    /// Where discovered regions are saved for the next start (`None`: kept in memory only).
+    pub saved_discoveries: Option<SavedDiscoveries>,
     /// `maxResults` for ListInferenceProfiles; `None` leaves it to the service (1000). Tests
     /// set a small one to exercise pagination.
     pub page_size: Option<i32>,
@@ -88,6 +93,7 @@ impl Default for AwsSettings {
             // without opening dozens of connections.
             concurrency: 16,
             page_size: None,
+            saved_discoveries: None,
         }
     }
 }
@@ -155,7 +161,7 @@ impl Aws {
     }
 
     fn new(settings: AwsSettings, source: Source, config: OnceCell<SdkConfig>) -> Aws {
-        Aws {
+        let aws = Aws {
             inner: Arc::new(Inner {
                 settings,
                 source,
@@ -164,7 +170,9 @@ impl Aws {
                 discovery: Discovery::default(),
                 status: tokio::sync::Mutex::new(None),
             }),
-        }
+        };
+        aws.load_saved();
+        aws
     }
 
     /// The settings.

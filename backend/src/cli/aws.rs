@@ -11,7 +11,7 @@ use bedrock_binder_shared::api::{
 };
 use bedrock_binder_shared::aws_failure::{AwsFailure, Fix};
 use bedrock_binder_shared::diagnostic::Code;
-use bedrock_binder_shared::fact_source::FactSource;
+use bedrock_binder_shared::fact_source::{FactSource, describe_embedded, describe_live};
 use bedrock_binder_shared::profile_suggestion::ProfileSuggestionKind;
 use bedrock_binder_shared::{ModelId, Region};
 
@@ -20,7 +20,8 @@ use super::{AwsArgs, CliError, Session};
 use crate::aws::bind_required::plan;
 use crate::aws::invoke::{DEFAULT_PROMPT, Invocation};
 use crate::aws::merge::region_catalog;
-use crate::aws::{Aws, AwsSettings, format_time};
+use crate::aws::saved_discoveries::SavedDiscoveries;
+use crate::aws::{Aws, AwsSettings, format_time, now_epoch_seconds};
 
 /// What `test` was asked to do.
 pub(super) struct TestCall {
@@ -30,9 +31,15 @@ pub(super) struct TestCall {
     pub(super) stream: bool,
 }
 
-/// The AWS settings of a command.
+/// The AWS settings of a command. Discoveries are saved in the user's cache directory, so
+/// what one command fetched, the next one (and `serve`) shows with its age.
 pub(super) fn settings(args: &AwsArgs, region: Option<Region>) -> AwsSettings {
-    AwsSettings { profile: args.profile.clone(), region, ..AwsSettings::default() }
+    AwsSettings {
+        profile: args.profile.clone(),
+        region,
+        saved_discoveries: SavedDiscoveries::in_user_cache(),
+        ..AwsSettings::default()
+    }
 }
 
 /// A runtime for one command.
@@ -126,7 +133,7 @@ impl Session {
             .map(|region| {
                 let snapshot = aws.discovery().cached(region);
                 let mut catalog =
-                    region_catalog(region, self.catalog, snapshot.as_deref(), aws.discovery().failure(region));
+                    region_catalog(region, &self.catalog, snapshot.as_deref(), aws.discovery().failure(region));
                 if requires_profile {
                     catalog.models.retain(|model| model.requires_profile == Some(true));
                 }
@@ -137,8 +144,9 @@ impl Session {
             let ttl_seconds = aws.settings().cache_ttl.as_secs();
             self.print_json(out, &AwsCatalogResponse { regions: catalogs, ttl_seconds })?;
         } else {
+            let embedded = describe_embedded(self.catalog.compiled_on());
             for catalog in &catalogs {
-                print_region(catalog, out)?;
+                print_region(catalog, &embedded, out)?;
             }
         }
         Ok(u8::from(failed))
@@ -261,7 +269,7 @@ impl Session {
         let runtime = runtime()?;
         let region = runtime.block_on(aws.region_or_default(None)).map_err(|d| CliError::Aws(Box::new(d)))?;
         let live = runtime.block_on(aws.snapshot(&region)).map_err(|d| CliError::Aws(Box::new(d)))?;
-        let catalog = region_catalog(&region, self.catalog, Some(&live), None);
+        let catalog = region_catalog(&region, &self.catalog, Some(&live), None);
         let (snapshot, document) = self.load(err)?;
         let plan = plan(&document, &catalog);
         let write = yes && !plan.changes.is_empty();
@@ -359,10 +367,12 @@ pub(super) fn print_diagnosis(diagnosis: &AwsFailure, out: &mut dyn Write) -> Re
 }
 
 /// One region's models: `N. MODEL`, with the requires-profile flag and the suggestions.
-fn print_region(catalog: &RegionCatalog, out: &mut dyn Write) -> Result<(), CliError> {
+fn print_region(catalog: &RegionCatalog, embedded: &str, out: &mut dyn Write) -> Result<(), CliError> {
     let source = match (catalog.source, catalog.fetched_at) {
-        (FactSource::Live, Some(at)) => format!("live, fetched {}", format_time(at)),
-        _ => "offline catalog".to_owned(),
+        (FactSource::Live, Some(at)) => {
+            format!("{}, fetched {}", describe_live(&catalog.region, at, now_epoch_seconds()), format_time(at))
+        }
+        _ => embedded.to_owned(),
     };
     writeln!(out, "== {} ({source}) ==", catalog.region)?;
     for (index, model) in catalog.models.iter().enumerate() {
@@ -381,7 +391,7 @@ fn print_region(catalog: &RegionCatalog, out: &mut dyn Write) -> Result<(), CliE
             line.push_str(&format!("  [{}]", model.lifecycle));
         }
         if catalog.source == FactSource::Live && model.source == FactSource::Offline {
-            line.push_str("  [offline catalog only]");
+            line.push_str(&format!("  [{embedded} only]"));
         }
         writeln!(out, "{line}")?;
     }

@@ -71,7 +71,7 @@ impl Session {
             self.store.save(&snapshot.version, document.as_str())?;
         }
         // The edit is done; what is still questionable about this line is worth a warning.
-        for diagnostic in validate(&document, self.catalog).iter().filter(|d| d.line == line) {
+        for diagnostic in validate(&document, &self.catalog).iter().filter(|d| d.line == line) {
             let text = document.line(line).map(|l| l.content).unwrap_or_default();
             write!(err, "{}", diagnostic.render(text))?;
         }
@@ -111,7 +111,7 @@ impl Session {
         if snapshot.existed && !force {
             return Err(CliError::FileExists(self.store.path().to_owned()));
         }
-        let text = default_file_text(self.catalog);
+        let text = default_file_text(&self.catalog);
         self.store.save(&snapshot.version, &text)?;
         let models = self.catalog.models().len();
         let file = self.store.path().display().to_string();

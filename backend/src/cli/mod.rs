@@ -15,10 +15,13 @@ use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use bedrock_binder_shared::fact_source::stale_embedded_notice;
 use bedrock_binder_shared::{Catalog, Document, Region};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::aws::AwsSettings;
+use crate::aws::saved_discoveries::SavedDiscoveries;
+use crate::dated_catalog::today;
 use crate::store::{FileStore, Snapshot};
 
 pub use error::CliError;
@@ -251,6 +254,24 @@ pub struct AwsArgs {
     pub profile: Option<String>,
 }
 
+impl Command {
+    /// Whether the command's output rests on the catalog's knowledge of models, so an old
+    /// embedded catalog is worth a note.
+    fn consults_the_catalog(&self) -> bool {
+        matches!(
+            self,
+            Command::List { .. }
+                | Command::Search { .. }
+                | Command::Provider { .. }
+                | Command::Region { .. }
+                | Command::Bind { .. }
+                | Command::Validate
+                | Command::Init { .. }
+                | Command::Catalog { .. }
+        )
+    }
+}
+
 /// Formats `export` can write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
@@ -263,8 +284,8 @@ pub enum ExportFormat {
 /// What one command run needs: where the file is, the catalog, and how to print.
 pub(crate) struct Session {
     store: FileStore,
-    /// The embedded catalog; `'static` so the server's handlers can share it.
-    catalog: &'static Catalog,
+    /// The embedded catalog, evaluated on today's date (`serve` re-evaluates it each day).
+    catalog: Catalog,
     json: bool,
 }
 
@@ -279,7 +300,8 @@ pub fn run(cli: Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, stderr: &m
         Some(path) => path,
         None => default_file()?,
     };
-    let session = Session { store: FileStore::new(path), catalog: Catalog::embedded(), json: cli.json };
+    let session =
+        Session { store: FileStore::new(path), catalog: Catalog::embedded().clone().on(today()), json: cli.json };
     let command = match cli.command {
         Some(command) => command,
         None if io::IsTerminal::is_terminal(&io::stdin()) => Command::Menu,
@@ -296,6 +318,9 @@ impl Session {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<u8, CliError> {
+        if command.consults_the_catalog() {
+            self.note_an_old_catalog(err)?;
+        }
         match command {
             Command::List { filter } => self.list(filter.as_deref(), out, err),
             Command::Search { term } => self.search(&term, out, err),
@@ -314,6 +339,7 @@ impl Session {
                     region,
                     max_tokens_ceiling,
                     cache_ttl: std::time::Duration::from_secs(catalog_ttl),
+                    saved_discoveries: SavedDiscoveries::in_user_cache(),
                     ..AwsSettings::default()
                 };
                 self.serve(listen, settings, out)
@@ -332,6 +358,18 @@ impl Session {
                 self.catalog(aws::settings(&aws, None), &regions, live, requires_profile, out, err)
             }
         }
+    }
+
+    /// Says once, on stderr, that the embedded catalog is old when no live discovery is saved to
+    /// stand in for it.
+    fn note_an_old_catalog(&self, err: &mut dyn Write) -> Result<(), CliError> {
+        let live_cached = SavedDiscoveries::in_user_cache().is_some_and(|saved| saved.any());
+        let notice =
+            self.catalog.compiled_on().and_then(|compiled| stale_embedded_notice(compiled, today(), live_cached));
+        if let Some(notice) = notice {
+            writeln!(err, "note: {notice}")?;
+        }
+        Ok(())
     }
 
     /// Reads and parses the file; a missing file reads as empty, with a note.

@@ -37,7 +37,7 @@ struct ExportedBinding<'a> {
 impl Session {
     pub(super) fn validate(&self, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, CliError> {
         let (_, document) = self.load(err)?;
-        let diagnostics = validate(&document, self.catalog);
+        let diagnostics = validate(&document, &self.catalog);
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = diagnostics.len() - errors;
         let file = self.store.path().display().to_string();
@@ -61,7 +61,7 @@ impl Session {
         err: &mut dyn Write,
     ) -> Result<u8, CliError> {
         let (snapshot, document) = self.load(err)?;
-        let diagnostics = validate(&document, self.catalog);
+        let diagnostics = validate(&document, &self.catalog);
         if has_errors(&diagnostics) {
             let errors = diagnostics.iter().filter(|d| d.is_error()).count();
             return Err(CliError::Rejected {

@@ -6,6 +6,8 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 use super::{CliError, Session};
+use bedrock_binder_shared::Catalog;
+
 use crate::aws::{Aws, AwsSettings};
 use crate::server::{self, AppState};
 
@@ -26,7 +28,7 @@ impl Session {
             // AWS is loaded on the first `/api/v1/aws/` request, not here: the server answers at
             // once, sends nothing anywhere until asked to, and works on the offline catalog
             // without credentials.
-            let state = AppState::new(self.store.clone(), self.catalog).with_aws(Aws::from_chain(aws));
+            let state = AppState::new(self.store.clone(), Catalog::embedded()).with_aws(Aws::from_chain(aws));
             server::serve(listener, state, server::shutdown_signal()).await.map_err(failed)?;
             tracing::info!("shut down");
             Ok(0)

@@ -106,8 +106,12 @@ async fn catalog(
         .iter()
         .map(|region| {
             let live = state.aws.discovery().cached(region);
-            let mut catalog =
-                region_catalog(region, state.catalog, live.as_deref(), state.aws.discovery().failure(region));
+            let mut catalog = region_catalog(
+                region,
+                &state.catalog.current(),
+                live.as_deref(),
+                state.aws.discovery().failure(region),
+            );
             filter(&mut catalog, query.requires_profile, needle.as_deref());
             catalog
         })
@@ -297,7 +301,7 @@ async fn bind_required(
 ) -> Result<Json<BindRequiredPreview>, AppError> {
     let region = body_region(&state, request.region.as_deref()).await?;
     let live = state.aws.snapshot(&region).await?;
-    let catalog = region_catalog(&region, state.catalog, Some(&live), None);
+    let catalog = region_catalog(&region, &state.catalog.current(), Some(&live), None);
     let snapshot = state.load_file().await?;
     let plan = plan(&Document::parse(&snapshot.text), &catalog);
     Ok(Json(BindRequiredPreview {

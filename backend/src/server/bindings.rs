@@ -48,7 +48,7 @@ async fn read(State(state): State<AppState>, headers: HeaderMap) -> Result<Respo
             return Ok(Read::NotModified(snapshot.version));
         }
         let document = Document::parse(&snapshot.text);
-        let diagnostics = validate(&document, state.catalog);
+        let diagnostics = validate(&document, &state.catalog.current());
         Ok(Read::Full(BindingsResponse::new(&document, snapshot.version, diagnostics, snapshot.existed)))
     })
     .await?;

@@ -38,7 +38,7 @@ async fn list(
         requires_profile: query.requires_profile,
         lifecycle: query.lifecycle,
     };
-    let catalog = state.catalog;
+    let catalog = state.catalog.current();
     let mut providers: Vec<String> = catalog.models().iter().map(|model| model.provider.clone()).collect();
     providers.sort_unstable_by_key(|name| name.to_lowercase());
     providers.dedup();

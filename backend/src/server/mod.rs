@@ -45,6 +45,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 
 use crate::aws::{Aws, AwsSettings};
+use crate::dated_catalog::DatedCatalog;
 use crate::store::{FileStore, Snapshot};
 
 pub use error::{AppError, InternalError};
@@ -58,8 +59,8 @@ pub const BODY_LIMIT: usize = 1 << 20;
 pub struct AppState {
     /// The binding file; read afresh by every request.
     pub store: Arc<FileStore>,
-    /// The model catalog the file is validated against.
-    pub catalog: &'static Catalog,
+    /// The model catalog the file is validated against, evaluated on today's date.
+    pub catalog: DatedCatalog,
     /// AWS: credentials, clients and the discovery cache, loaded on first use.
     pub aws: Aws,
 }
@@ -68,7 +69,11 @@ impl AppState {
     /// State for the file at `store` checked against `catalog`, with AWS through the default
     /// credential chain (loaded only when an `/aws/` route is first used).
     pub fn new(store: FileStore, catalog: &'static Catalog) -> Self {
-        AppState { store: Arc::new(store), catalog, aws: Aws::from_chain(AwsSettings::default()) }
+        AppState {
+            store: Arc::new(store),
+            catalog: DatedCatalog::new(catalog),
+            aws: Aws::from_chain(AwsSettings::default()),
+        }
     }
 
     /// The file as it is now, read on the blocking pool.

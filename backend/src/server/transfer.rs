@@ -37,7 +37,7 @@ async fn export(State(state): State<AppState>) -> Result<Response, AppError> {
 async fn preview(State(state): State<AppState>, PlainText(text): PlainText) -> Result<Json<ImportPreview>, AppError> {
     let preview = blocking(move || {
         let snapshot = state.store.load()?;
-        let diagnostics = validate(&Document::parse(&text), state.catalog);
+        let diagnostics = validate(&Document::parse(&text), &state.catalog.current());
         Ok(ImportPreview {
             version: snapshot.version,
             diff: line_diff(&snapshot.text, &text),

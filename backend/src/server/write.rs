@@ -83,7 +83,7 @@ where
         if !condition.matches_strongly(&snapshot.version, snapshot.existed) {
             return Err(conflict(snapshot));
         }
-        let Edited { document, diagnostics } = edit(&snapshot, state.catalog)?;
+        let Edited { document, diagnostics } = edit(&snapshot, &state.catalog.current())?;
         if document.as_str() == snapshot.text {
             // Nothing to write; a missing file stays missing.
             return Ok(BindingsResponse::new(&document, snapshot.version, diagnostics, snapshot.existed));
