@@ -1,7 +1,7 @@
 //! The client of the server's `/api/v1`: one function per route, on the browser's `fetch`.
 //!
-//! web-sys `fetch` and serde_json instead of an HTTP client crate: the app needs six routes and
-//! two headers, and every kilobyte of wasm is downloaded before the page can show anything.
+//! web-sys `fetch` and serde_json instead of an HTTP client crate: the app needs a handful of
+//! routes and two headers, and every kilobyte of wasm is downloaded before the page can show anything.
 //! Writes send the version they were made against as `If-Match: "<version>"`.
 //! The streaming test reads its `text/event-stream` body chunk by chunk
 //! ([`crate::state::sse`]), since `EventSource` cannot POST.
@@ -10,8 +10,7 @@ use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{
     AwsCatalogResponse, AwsStatus, BindRequest, BindRequiredPreview, BindRequiredRequest, BindingsResponse,
     CatalogResponse, CheckRequest, CheckResponse, CreateProfileRequest, CreateProfileResponse, DeleteProfileResponse,
-    Health, ImportPreview, ProfilesResponse, RefreshProgress, RefreshRequest, TestRequest, TestStreamEvent,
-    UnbindRequest,
+    ImportPreview, ProfilesResponse, RefreshProgress, RefreshRequest, TestRequest, TestStreamEvent, UnbindRequest,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -55,11 +54,6 @@ pub async fn catalog() -> Result<CatalogResponse, ApiError> {
 /// `POST /api/v1/import/preview`: the diff and diagnostics of applying `text`.
 pub async fn import_preview(text: &str) -> Result<ImportPreview, ApiError> {
     json(send("POST", "/import/preview", Some(("text/plain; charset=utf-8", text.to_owned())), None).await?)
-}
-
-/// `GET /api/v1/health`.
-pub async fn health() -> Result<Health, ApiError> {
-    json(send("GET", "/health", None, None).await?)
 }
 
 /// `GET /api/v1/aws/status`.

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
-use crate::state::aws::{StatusBadge, Tone, status_badge};
+use crate::ctx::use_ctx;
+use crate::state::aws::status::{StatusBadge, Tone, status_badge};
 
 /// The badge.
 #[component]

@@ -1,10 +1,10 @@
 //! The result of checking one binding against AWS: each check with its outcome, and the
-//! diagnosis of the first failure with its fix.
+//! AWS failure behind the first failing check, with its fix.
 
 use bedrock_binder_shared::api::{BindingCheck, CheckStatus};
 use leptos::prelude::*;
 
-use crate::components::diagnosis::DiagnosisView;
+use crate::components::aws_failure::AwsFailureView;
 
 /// One binding's checks. `on_fixed` runs after its fix was applied.
 #[component]
@@ -37,9 +37,9 @@ pub fn CheckView(result: BindingCheck, #[prop(optional)] on_fixed: Option<Callba
             <ul class="checks">{items}</ul>
             {result
                 .diagnosis
-                .map(|diagnosis| match on_fixed {
-                    Some(on_fixed) => view! { <DiagnosisView diagnosis=diagnosis on_fixed=on_fixed /> }.into_any(),
-                    None => view! { <DiagnosisView diagnosis=diagnosis /> }.into_any(),
+                .map(|failure| match on_fixed {
+                    Some(on_fixed) => view! { <AwsFailureView failure=failure on_fixed=on_fixed /> }.into_any(),
+                    None => view! { <AwsFailureView failure=failure /> }.into_any(),
                 })}
         </div>
     }

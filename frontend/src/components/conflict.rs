@@ -7,8 +7,9 @@ use leptos::html::Section;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::use_ctx;
 use crate::components::diff_view::DiffView;
+use crate::ctx::use_ctx;
+use crate::state::pending_write::PendingWrite;
 
 /// The panel; empty while there is no conflict.
 #[component]
@@ -25,8 +26,8 @@ pub fn ConflictPanel() -> impl IntoView {
     });
     move || {
         ctx.conflict.get().map(|conflict| {
-            let reapply_label = conflict.change.reapply_label();
-            let description = conflict.change.describe();
+            let reapply_label = conflict.write.reapply_label();
+            let description = conflict.write.describe();
             let diff = line_diff(&conflict.theirs, &conflict.mine);
             let reapply = {
                 let conflict = conflict.clone();
@@ -34,8 +35,8 @@ pub fn ConflictPanel() -> impl IntoView {
                     let conflict = conflict.clone();
                     spawn_local(async move {
                         let base = (conflict.their_version.clone(), conflict.theirs.clone());
-                        let replaced = matches!(conflict.change, crate::state::change::Change::Replace(_));
-                        if ctx.write(conflict.change, base).await.is_ok() && replaced {
+                        let replaced = matches!(conflict.write, PendingWrite::Replace(_));
+                        if ctx.write(conflict.write, base).await.is_ok() && replaced {
                             ctx.draft.set(None);
                         }
                     });

@@ -1,11 +1,13 @@
 //! Pieces shared by the pages.
 
 pub mod aws_badge;
+pub mod aws_failure;
 pub mod badge;
+pub mod bound_value;
 pub mod check_view;
 pub mod conflict;
-pub mod diagnosis;
-pub mod diagnostics;
 pub mod diff_view;
+pub mod line_diagnostics;
+pub mod load;
 pub mod profile_picker;
 pub mod test_panel;

@@ -5,10 +5,10 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
-use crate::app::use_ctx;
 use crate::components::badge::KindBadge;
-use crate::state::change::Change;
-use crate::state::picker::{self, Check};
+use crate::ctx::use_ctx;
+use crate::state::pending_write::PendingWrite;
+use crate::state::picker::{self, CheckedInput, inline_error};
 
 /// The picker for `model`, starting from `initial` (its current binding, or empty). `on_close`
 /// runs after a successful bind or on Cancel/Escape; `saved` tells which.
@@ -24,7 +24,7 @@ pub fn ProfilePicker(model: String, initial: String, on_close: Callback<bool>) -
     let model_for_check = model.clone();
     let check = Memo::new(move |_| {
         let catalog = ctx.catalog_data();
-        input.with(|text| picker::check(&model_for_check, text, catalog.as_deref().map(|c| &c.catalog)))
+        input.with(|text| picker::check_input(&model_for_check, text, catalog.as_deref().map(|c| &c.catalog)))
     });
     let model_for_options = model.clone();
     let options = Memo::new(move |_| {
@@ -40,11 +40,11 @@ pub fn ProfilePicker(model: String, initial: String, on_close: Callback<bool>) -
         }
     });
 
-    let model_for_save = model.clone();
     let save = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let Check::Valid { value, .. } = check.get_untracked() else { return };
-        ctx.submit(Change::bind(&model_for_save, &value), move |result| {
+        // The binding the check parsed is the one sent: no second parse.
+        let CheckedInput::Valid { binding, .. } = check.get_untracked() else { return };
+        ctx.submit(PendingWrite::Bind(binding), move |result| {
             if result.is_ok() {
                 on_close.run(true);
             }
@@ -118,22 +118,25 @@ pub fn ProfilePicker(model: String, initial: String, on_close: Callback<bool>) -
                 placeholder="empty = direct"
                 prop:value=move || input.get()
                 on:input=move |event| input.set(event_target_value(&event))
-                aria-invalid=move || if check.with(Check::can_save) { "false" } else { "true" }
+                aria-invalid=move || if check.with(CheckedInput::can_save) { "false" } else { "true" }
                 aria-describedby=error_id.clone()
             />
             <datalist id=list_id>{datalist}</datalist>
             <div id=error_id aria-live="polite">
                 {move || match check.get() {
-                    Check::Invalid { message, help } => view! {
+                    CheckedInput::Invalid(error) => {
+                        let (message, help) = inline_error(&error);
+                        view! {
                         <p class="field-error" data-testid="profile-error">
                             {message}
                             {help.map(|help| view! { <span class="help">"help: " {help}</span> })}
                         </p>
+                        }
+                        .into_any()
                     }
-                    .into_any(),
-                    Check::Valid { kind, notes, .. } => view! {
+                    CheckedInput::Valid { binding, notes } => view! {
                         <p class="field-ok">
-                            "Valid: " <KindBadge kind=Some(kind) />
+                            "Valid: " <KindBadge kind=Some(binding.profile.kind()) />
                             {notes.into_iter().map(|note| view! { <span class="note">{note}</span> }).collect_view()}
                         </p>
                     }
@@ -149,7 +152,7 @@ pub fn ProfilePicker(model: String, initial: String, on_close: Callback<bool>) -
                     type="submit"
                     class="primary"
                     data-testid="profile-save"
-                    disabled=move || !check.with(Check::can_save) || ctx.busy.get()
+                    disabled=move || !check.with(CheckedInput::can_save) || ctx.busy.get()
                 >
                     "Bind"
                 </button>

@@ -1,14 +1,14 @@
 //! The Test panel: calls a model through its binding (ConverseStream, via the server) and shows
 //! the reply as it streams in, then the stop reason, tokens, latencies and the exact `modelId`
-//! sent; a failure shows its diagnosis, whose fix binds and tests again.
+//! sent; a failure is explained, and its fix binds and tests again.
 
 use bedrock_binder_shared::api::TestRequest;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::components::diagnosis::DiagnosisView;
-use crate::state::aws::{TestRun, outcome_facts};
+use crate::components::aws_failure::AwsFailureView;
+use crate::state::aws::test_run::{TestRun, outcome_facts};
 
 /// The panel for `model`, calling `region` (the server's region when `None`). It runs a test as
 /// soon as it opens; `on_close` runs on Close.
@@ -96,7 +96,7 @@ pub fn TestPanel(model: String, region: Option<String>, on_close: Callback<()>) 
                 view! {
                     <div class="test-run failed" data-testid="test-failed">
                         <p class="meta">{sent}</p>
-                        {response.diagnosis.map(|diagnosis| view! { <DiagnosisView diagnosis=diagnosis on_fixed=again /> })}
+                        {response.diagnosis.map(|failure| view! { <AwsFailureView failure=failure on_fixed=again /> })}
                     </div>
                 }
                 .into_any()

@@ -9,14 +9,17 @@ use bedrock_binder_shared::api::CheckRequest;
 use leptos::task::spawn_local;
 
 use crate::api;
-use crate::app::{WithFile, use_ctx};
+use crate::components::aws_failure::AwsFailureView;
 use crate::components::badge::KindBadge;
+use crate::components::bound_value::BoundValue;
 use crate::components::check_view::CheckView;
-use crate::components::diagnostics::DiagnosticList;
+use crate::components::line_diagnostics::LineDiagnostics;
+use crate::components::load::WithFile;
 use crate::components::profile_picker::ProfilePicker;
 use crate::components::test_panel::TestPanel;
+use crate::ctx::use_ctx;
 use crate::state::bindings::{BindingRow, filter, loose_diagnostics, provider_of, rows};
-use crate::state::change::Change;
+use crate::state::pending_write::PendingWrite;
 
 /// The page.
 #[component]
@@ -137,7 +140,7 @@ fn BindingsTable() -> impl IntoView {
                     view! {
                         <section class="loose" aria-labelledby="loose-title">
                             <h3 id="loose-title">"Other lines with problems"</h3>
-                            <DiagnosticList diagnostics=loose.into_iter().map(|(d, _)| d).collect() with_lines=true />
+                            <LineDiagnostics diagnostics=loose.into_iter().map(|(d, _)| d).collect() with_lines=true />
                             <p>
                                 <a href="#/raw">"Fix them in the raw editor"</a>
                             </p>
@@ -191,7 +194,7 @@ fn Row(
         let model = model.clone();
         // The row goes away: the filter box is the nearest stable place for the focus.
         move |_| {
-            ctx.submit(Change::unbind(&model), move |result| {
+            ctx.submit_parsed(PendingWrite::unbind(&model), move |result| {
                 if result.is_ok()
                     && let Some(input) = filter_box.get_untracked()
                 {
@@ -242,13 +245,10 @@ fn Row(
     let problems = if row.diagnostics.is_empty() {
         view! { <span class="muted">"none"</span> }.into_any()
     } else {
-        view! { <DiagnosticList diagnostics=row.diagnostics.clone() /> }.into_any()
+        // The row shows the model already: its findings do not say it again.
+        view! { <LineDiagnostics diagnostics=row.problems() /> }.into_any()
     };
-    let shown_profile = if row.profile.is_empty() {
-        view! { <span class="muted">"(direct)"</span> }.into_any()
-    } else {
-        view! { <code class="wrap">{row.profile.clone()}</code> }.into_any()
-    };
+    let shown_profile = view! { <BoundValue value=row.profile.clone() /> };
     view! {
         <tbody data-testid="binding-row" data-model=model.clone() class:has-error=has_errors>
             <tr>
@@ -362,8 +362,8 @@ fn CheckPanel(model: String, on_close: Callback<()>) -> AnyView {
     let shown = move || match result.get() {
         None => view! { <p class="placeholder">"Checking against AWS…"</p> }.into_any(),
         Some(Ok(check)) => view! { <CheckView result=check on_fixed=again /> }.into_any(),
-        Some(Err(error)) => match error.diagnosis().cloned() {
-            Some(diagnosis) => view! { <crate::components::diagnosis::DiagnosisView diagnosis=diagnosis /> }.into_any(),
+        Some(Err(error)) => match error.aws_failure().cloned() {
+            Some(failure) => view! { <AwsFailureView failure=failure /> }.into_any(),
             None => view! { <p class="error-text" role="alert">"Could not check: " {error.to_string()}</p> }.into_any(),
         },
     };

@@ -19,9 +19,10 @@ use leptos::html::Button;
 use leptos::prelude::*;
 use leptos::task::{spawn_local, tick};
 
-use crate::app::{LoadError, use_ctx};
 use crate::components::badge::{kind_label, lifecycle_class};
+use crate::components::load::LoadError;
 use crate::components::profile_picker::ProfilePicker;
+use crate::ctx::use_ctx;
 use crate::state::catalog::{CatalogData, CatalogFilter, ProfileNeed, parse_requires_profile};
 
 /// Rows shown for a new search: more than a 1280×800 screen holds, few enough that a

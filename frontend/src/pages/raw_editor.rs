@@ -11,10 +11,11 @@ use leptos::html::Textarea;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::{WithFile, use_ctx};
 use crate::components::diff_view::DiffView;
-use crate::state::change::Change;
+use crate::components::load::WithFile;
+use crate::ctx::use_ctx;
 use crate::state::editor::{Draft, Lint, SaveState, line_numbers, lint, selection};
+use crate::state::pending_write::PendingWrite;
 
 /// The page.
 #[component]
@@ -101,7 +102,7 @@ fn Editor() -> impl IntoView {
     };
     let apply = move |_| {
         let Some(d) = draft.get_untracked() else { return };
-        let change = Change::Replace(d.to_save());
+        let change = PendingWrite::Replace(d.to_save());
         spawn_local(async move {
             if ctx.write(change, (d.version.clone(), d.original.clone())).await.is_ok() {
                 preview.set(None);

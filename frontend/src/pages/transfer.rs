@@ -9,10 +9,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
 use crate::api::{self, EXPORT_HREF, js_message};
-use crate::app::use_ctx;
-use crate::components::diagnostics::DiagnosticList;
 use crate::components::diff_view::DiffView;
-use crate::state::change::Change;
+use crate::components::line_diagnostics::LineDiagnostics;
+use crate::ctx::use_ctx;
+use crate::state::pending_write::PendingWrite;
 
 /// The page.
 #[component]
@@ -64,7 +64,7 @@ pub fn TransferPage() -> impl IntoView {
         let Some((answer, body)) = preview.get_untracked() else { return };
         let base: (Version, String) = (answer.version.clone(), String::new());
         spawn_local(async move {
-            if ctx.write(Change::Replace(body), base).await.is_ok() {
+            if ctx.write(PendingWrite::Replace(body), base).await.is_ok() {
                 preview.set(None);
                 text.set(String::new());
                 seed.update(|n| *n += 1);
@@ -126,7 +126,7 @@ pub fn TransferPage() -> impl IntoView {
                                 {(!answer.diagnostics.is_empty())
                                     .then(|| {
                                         view! {
-                                            <DiagnosticList diagnostics=answer.diagnostics.clone() with_lines=true />
+                                            <LineDiagnostics diagnostics=answer.diagnostics.clone() with_lines=true />
                                         }
                                     })}
                                 <DiffView

@@ -1,12 +1,14 @@
 //! The bindings table: one [`BindingRow`] per binding in force, with the diagnostics of every
-//! line that binds its model, and the filter box's matching.
+//! line that binds its model, and the filter box's matching; how a bound value reads
+//! ([`ShownValue`]: an ARN as its parts) and how a finding reads in its row (without the model
+//! id the row already shows).
 
 use std::collections::HashMap;
 
 use bedrock_binder_shared::api::BindingsResponse;
 use bedrock_binder_shared::document::LineKind;
 use bedrock_binder_shared::profile_ref::ProfileKind;
-use bedrock_binder_shared::{Catalog, Diagnostic, ModelId};
+use bedrock_binder_shared::{Catalog, Diagnostic, ModelId, ProfileRef};
 
 /// One row of the bindings table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,6 +47,20 @@ impl BindingRow {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }
 
+    /// The row's diagnostics as the row shows them: without the model id it already shows
+    /// ([`in_row`]). Codes, spans and severities are as the server sent them.
+    pub fn problems(&self) -> Vec<Diagnostic> {
+        self.diagnostics
+            .iter()
+            .map(|diagnostic| {
+                let mut shown = diagnostic.clone();
+                shown.message = in_row(&diagnostic.message, &self.model);
+                shown.help = diagnostic.help.as_deref().map(|help| in_row(help, &self.model));
+                shown
+            })
+            .collect()
+    }
+
     /// Whether the row passes the filter box (case-insensitive substring of model, provider or
     /// profile). `query` must already be lowercased and trimmed; empty matches everything.
     pub fn matches(&self, query: &str) -> bool {
@@ -55,10 +71,69 @@ impl BindingRow {
 /// The provider to show for a key: the catalog's display name (also for a profile id used as a
 /// key), else the id's provider part, else nothing.
 pub fn provider_of(model: &str, catalog: Option<&Catalog>) -> String {
-    let known = catalog.and_then(|catalog| catalog.get(model).or_else(|| catalog.profile(model).map(|(m, _)| m)));
-    match known {
+    match catalog.and_then(|catalog| catalog.model_named_by(model)) {
         Some(entry) => entry.provider.clone(),
         None => model.parse::<ModelId>().map(|id| id.provider().to_owned()).unwrap_or_default(),
+    }
+}
+
+/// A finding's `text` as the row of `model` shows it: the row names the model already, so the
+/// quoted id becomes "this model" ("`m` is legacy: …" reads "This model is legacy: …"). The
+/// messages themselves stay as `shared` writes them, for the CLI and the API.
+pub fn in_row(text: &str, model: &str) -> String {
+    if model.is_empty() {
+        return text.to_owned();
+    }
+    let quoted = format!("`{model}`");
+    let text = match text.strip_prefix(&quoted) {
+        Some(rest) => format!("This model{rest}"),
+        None => text.to_owned(),
+    };
+    text.replace(&format!("the model id {quoted}"), "the model id").replace(&quoted, "this model")
+}
+
+/// How the Binding column shows a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShownValue {
+    /// Empty: the model is called directly.
+    Direct,
+    /// A profile id, model id or malformed value: shown as written.
+    Text(String),
+    /// An ARN, as a person reads it; the whole ARN is one click away.
+    Arn {
+        /// The resource id: the profile id, model id or generated id after the `/`.
+        id: String,
+        /// What it names, in words (`application profile`, `system profile`, …).
+        kind: String,
+        /// The region it lives in.
+        region: String,
+        /// The account, when the ARN has one (a foundation model's has none).
+        account: Option<String>,
+        /// The whole ARN, for the title, the toggle and copying.
+        arn: String,
+    },
+}
+
+/// How the Binding column shows `value` (the value as written in the file).
+pub fn shown_value(value: &str) -> ShownValue {
+    match value.parse::<ProfileRef>() {
+        Ok(ProfileRef::Direct) => ShownValue::Direct,
+        Ok(ProfileRef::Arn(arn)) => {
+            let resource = arn.resource();
+            let kind = match resource.type_name() {
+                "inference-profile" => "system profile".to_owned(),
+                "application-inference-profile" => "application profile".to_owned(),
+                other => other.replace('-', " "),
+            };
+            ShownValue::Arn {
+                id: resource.id().to_owned(),
+                kind,
+                region: arn.region().as_str().to_owned(),
+                account: (!arn.account().is_empty()).then(|| arn.account().to_owned()),
+                arn: value.to_owned(),
+            }
+        }
+        Ok(_) | Err(_) => ShownValue::Text(value.to_owned()),
     }
 }
 
@@ -212,6 +287,72 @@ pub(crate) mod tests {
         assert_eq!(filter(&rows, "eu."), [0]);
         assert_eq!(filter(&rows, "amazon"), [0]);
         assert!(filter(&rows, "mistral").is_empty());
+    }
+
+    #[test]
+    fn a_rows_problems_do_not_repeat_the_model_id_the_row_shows() {
+        let response = response(
+            "anthropic.claude-3-haiku-20240307-v1:0=\namazon.nova-pro-v1:0=us.amazon.nova-lite-v1:0\namazon.nova-pro-v1:0=us.amazon.nova-lite-v1:0\n",
+        );
+        let rows = rows(&response, Some(&test_catalog()));
+        let haiku = rows.iter().find(|row| row.model.starts_with("anthropic")).expect("haiku row");
+        let problems = haiku.problems();
+        assert!(problems[0].message.starts_with("This model is past its end of life: "), "{:?}", problems[0].message);
+        assert_eq!(
+            haiku.diagnostics[0].message.split_once(' ').map(|(id, _)| id),
+            Some("`anthropic.claude-3-haiku-20240307-v1:0`"),
+            "the server's words are kept"
+        );
+        let nova = rows.iter().find(|row| row.model == "amazon.nova-pro-v1:0").expect("nova row");
+        for problem in nova.problems() {
+            assert!(!problem.message.contains("`amazon.nova-pro-v1:0`"), "{}", problem.message);
+        }
+        let messages: Vec<String> = nova.problems().into_iter().map(|d| d.message).collect();
+        assert!(
+            messages.iter().any(|m| m.starts_with("This model is bound on line 2 and again on line 3")),
+            "{messages:?}"
+        );
+        assert!(messages.iter().any(|m| m.ends_with("calls `amazon.nova-lite-v1:0`, not this model")), "{messages:?}");
+    }
+
+    #[test]
+    fn a_finding_reads_in_its_row_without_the_quoted_model_id() {
+        assert_eq!(in_row("`a.b` is not in the model catalog", "a.b"), "This model is not in the model catalog");
+        assert_eq!(in_row("the model id `a b` contains whitespace", "a b"), "the model id contains whitespace");
+        assert_eq!(in_row("`us.a.b` calls `a.c`, not `a.b`", "a.b"), "`us.a.b` calls `a.c`, not this model");
+        assert_eq!(in_row("`a.bc` is legacy", "a.b"), "`a.bc` is legacy", "another id is left alone");
+    }
+
+    #[test]
+    fn a_bound_arn_reads_as_its_kind_region_account_and_id() {
+        let arn = "arn:aws:bedrock:us-east-2:521369004927:inference-profile/us.amazon.nova-pro-v1:0";
+        assert_eq!(
+            shown_value(arn),
+            ShownValue::Arn {
+                id: "us.amazon.nova-pro-v1:0".to_owned(),
+                kind: "system profile".to_owned(),
+                region: "us-east-2".to_owned(),
+                account: Some("521369004927".to_owned()),
+                arn: arn.to_owned(),
+            }
+        );
+        let app = shown_value("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abcdef012345");
+        assert!(
+            matches!(&app, ShownValue::Arn { kind, id, .. } if kind == "application profile" && id == "abcdef012345")
+        );
+        let model = shown_value("arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0");
+        assert!(
+            matches!(&model, ShownValue::Arn { kind, account: None, .. } if kind == "foundation model"),
+            "{model:?}"
+        );
+    }
+
+    #[test]
+    fn other_values_are_shown_as_written_and_empty_is_direct() {
+        assert_eq!(shown_value(""), ShownValue::Direct);
+        assert_eq!(shown_value("us.amazon.nova-pro-v1:0"), ShownValue::Text("us.amazon.nova-pro-v1:0".to_owned()));
+        let malformed = "arn:aws:bedrock:us-east-1:1234:inference-profile/x";
+        assert_eq!(shown_value(malformed), ShownValue::Text(malformed.to_owned()));
     }
 
     #[test]

@@ -64,7 +64,7 @@ impl ApiError {
     }
 
     /// What a failed AWS call means (424 `aws-error`), if that is why the server refused.
-    pub fn diagnosis(&self) -> Option<&AwsFailure> {
+    pub fn aws_failure(&self) -> Option<&AwsFailure> {
         match self {
             ApiError::Server { body, .. } => body.details.as_ref()?.diagnosis.as_ref(),
             _ => None,
@@ -119,11 +119,11 @@ mod tests {
     fn a_424_carries_its_diagnosis_and_a_409_the_lines_that_use_a_profile() {
         let body = r#"{"code":"aws-error","message":"m","details":{"diagnosis":{"code":"throttled","explanation":"e","remedy":"r"}}}"#;
         let error = ApiError::from_response(424, body);
-        assert_eq!(error.diagnosis().map(|d| d.explanation.as_str()), Some("e"));
+        assert_eq!(error.aws_failure().map(|d| d.explanation.as_str()), Some("e"));
         let body = r#"{"code":"confirmation-required","message":"m","details":{"references":[{"model":"a.b","line":3,"profile":"arn"}]}}"#;
         let error = ApiError::from_response(409, body);
         assert_eq!(error.references().iter().map(|r| r.line).collect::<Vec<_>>(), [3]);
-        assert!(error.diagnosis().is_none());
+        assert!(error.aws_failure().is_none());
     }
 
     #[test]

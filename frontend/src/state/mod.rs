@@ -4,10 +4,10 @@
 pub mod aws;
 pub mod bindings;
 pub mod catalog;
-pub mod change;
 pub mod diff;
 pub mod editor;
 pub mod error;
+pub mod pending_write;
 pub mod picker;
 pub mod route;
 pub mod sse;

@@ -1,11 +1,13 @@
 //! The profile picker: the choices the catalog offers for a model, and the check of what is
 //! typed, which decides whether Save is enabled.
 //!
-//! The check is `ProfileRef::from_str` from `shared`, the parser the server runs on the same
-//! value, so the browser refuses exactly what the server would refuse.
+//! The check is `Binding::parse` from `shared`, the parser the server runs on the same bind
+//! request, so the browser refuses exactly what the server would refuse, with the same
+//! diagnostic, and a valid value is sent as the [`Binding`] it was parsed into.
 
+use bedrock_binder_shared::Catalog;
+use bedrock_binder_shared::binding::{Binding, BindingField, InvalidBinding};
 use bedrock_binder_shared::profile_ref::{ProfileKind, ProfileRef};
-use bedrock_binder_shared::{Catalog, ModelId};
 
 /// One ready-made choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +25,7 @@ pub struct PickerOption {
 /// The choices for `model`: calling it directly, then every system profile the catalog lists
 /// for it (for a profile id used as a key, the profiles of its model).
 pub fn options(model: &str, catalog: Option<&Catalog>) -> Vec<PickerOption> {
-    let entry = catalog.and_then(|catalog| catalog.get(model).or_else(|| catalog.profile(model).map(|(m, _)| m)));
+    let entry = catalog.and_then(|catalog| catalog.model_named_by(model));
     let direct_detail = match entry.map(|entry| entry.requires_profile) {
         Some(Some(true)) => "not offered on demand: a direct call fails".to_owned(),
         Some(Some(false)) => format!("on demand in {}", regions_text(entry.map_or(&[][..], |e| &e.regions_on_demand))),
@@ -62,50 +64,54 @@ fn regions_text<T: std::fmt::Display>(regions: &[T]) -> String {
     text
 }
 
-/// The verdict on what is typed in the picker.
+/// What is typed in the picker, checked: the typed binding to send, or why it cannot be sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Check {
-    /// It cannot be saved; `message` says why (shown inline).
-    Invalid {
-        /// A sentence quoting the bad text.
-        message: String,
-        /// A suggested fix, where known.
-        help: Option<String>,
-    },
+pub enum CheckedInput {
+    /// It cannot be saved: the error the server would answer for the same bind request.
+    Invalid(InvalidBinding),
     /// It can be saved.
     Valid {
-        /// The trimmed value to send.
-        value: String,
-        /// Its badge.
-        kind: ProfileKind,
+        /// The binding to send, parsed once here.
+        binding: Binding,
         /// Warnings that do not block saving (as the server's warnings do not).
         notes: Vec<String>,
     },
 }
 
-impl Check {
+impl CheckedInput {
     /// Whether Save is enabled.
     pub fn can_save(&self) -> bool {
-        matches!(self, Check::Valid { .. })
+        matches!(self, CheckedInput::Valid { .. })
+    }
+
+    /// The badge of a valid value.
+    pub fn kind(&self) -> Option<ProfileKind> {
+        match self {
+            CheckedInput::Valid { binding, .. } => Some(binding.profile.kind()),
+            CheckedInput::Invalid(_) => None,
+        }
     }
 }
 
-/// Checks `input` as the value for `model`.
-pub fn check(model: &str, input: &str, catalog: Option<&Catalog>) -> Check {
-    let model_id = match model.parse::<ModelId>() {
-        Ok(id) => id,
-        Err(error) => {
-            return Check::Invalid { message: format!("{}; fix the key in the raw editor", error.message), help: None };
-        }
-    };
-    let value = input.trim();
-    let profile = match value.parse::<ProfileRef>() {
-        Ok(profile) => profile,
-        Err(error) => return Check::Invalid { message: error.message, help: error.help },
+/// The inline error of a refused value: the diagnostic's sentence, and its help. A bad key cannot
+/// be fixed in the picker, so its message says where it can.
+pub fn inline_error(error: &InvalidBinding) -> (String, Option<String>) {
+    match error.field {
+        BindingField::Model => (format!("{}; fix the key in the raw editor", error.diagnostic.message), None),
+        BindingField::Profile => (error.diagnostic.message.clone(), error.diagnostic.help.clone()),
+    }
+}
+
+/// Checks `input` as the value for `model`, with [`Binding::parse`]: the parse the server runs
+/// on the same bind request.
+pub fn check_input(model: &str, input: &str, catalog: Option<&Catalog>) -> CheckedInput {
+    let binding = match Binding::parse(model, Some(input)) {
+        Ok(binding) => binding,
+        Err(error) => return CheckedInput::Invalid(error),
     };
     let mut notes = Vec::new();
-    let entry = catalog.and_then(|c| c.get(model).or_else(|| c.profile(model).map(|(m, _)| m)));
-    match &profile {
+    let entry = catalog.and_then(|catalog| catalog.model_named_by(model));
+    match &binding.profile {
         ProfileRef::Direct => {
             if entry.is_some_and(|entry| entry.requires_profile == Some(true)) {
                 notes.push(format!(
@@ -122,13 +128,13 @@ pub fn check(model: &str, input: &str, catalog: Option<&Catalog>) -> Check {
         }
         ProfileRef::ModelAlias(_) | ProfileRef::Arn(_) => {}
     }
-    if matches!(profile, ProfileRef::SystemProfile(_) | ProfileRef::Arn(_))
-        && let Some(called) = profile.model()
-        && called != model_id.base()
+    if matches!(binding.profile, ProfileRef::SystemProfile(_) | ProfileRef::Arn(_))
+        && let Some(called) = binding.profile.model()
+        && called != binding.model.base()
     {
-        notes.push(format!("`{value}` calls `{called}`, not `{}`", model_id.base()));
+        notes.push(format!("`{}` calls `{called}`, not `{}`", binding.profile, binding.model.base()));
     }
-    Check::Valid { value: value.to_owned(), kind: profile.kind(), notes }
+    CheckedInput::Valid { binding, notes }
 }
 
 #[cfg(test)]
@@ -153,8 +159,9 @@ mod tests {
     fn a_profile_only_model_warns_that_direct_fails() {
         let catalog = test_catalog();
         assert!(options(SONNET, Some(&catalog))[0].detail.contains("not offered on demand"));
-        let Check::Valid { notes, kind, .. } = check(SONNET, "", Some(&catalog)) else { panic!("direct is valid") };
-        assert_eq!(kind, ProfileKind::Direct);
+        let verdict = check_input(SONNET, "", Some(&catalog));
+        assert_eq!(verdict.kind(), Some(ProfileKind::Direct));
+        let CheckedInput::Valid { notes, .. } = verdict else { panic!("direct is valid") };
         assert!(notes[0].contains("on-demand throughput"), "{notes:?}");
     }
 
@@ -166,9 +173,9 @@ mod tests {
     #[test]
     fn a_typed_profile_id_or_arn_is_accepted_with_its_badge() {
         let catalog = test_catalog();
-        let check_kind = |input: &str| match check(NOVA, input, Some(&catalog)) {
-            Check::Valid { kind, notes, .. } => (kind, notes.len()),
-            Check::Invalid { message, .. } => panic!("{input}: {message}"),
+        let check_kind = |input: &str| match check_input(NOVA, input, Some(&catalog)) {
+            CheckedInput::Valid { binding, notes } => (binding.profile.kind(), notes.len()),
+            CheckedInput::Invalid(error) => panic!("{input}: {error}"),
         };
         assert_eq!(check_kind(" us.amazon.nova-pro-v1:0 "), (ProfileKind::SystemProfile, 0));
         assert_eq!(
@@ -180,22 +187,47 @@ mod tests {
 
     #[test]
     fn a_malformed_value_is_an_inline_error_and_disables_save() {
-        let verdict = check(NOVA, "arn:aws:bedrock:us-east-1:1234:inference-profile/us.amazon.nova-pro-v1:0", None);
-        let Check::Invalid { message, .. } = &verdict else { panic!("invalid") };
+        let verdict =
+            check_input(NOVA, "arn:aws:bedrock:us-east-1:1234:inference-profile/us.amazon.nova-pro-v1:0", None);
+        let CheckedInput::Invalid(error) = &verdict else { panic!("invalid") };
+        let (message, _) = inline_error(error);
         assert!(message.contains("1234"), "{message}");
         assert!(!verdict.can_save());
-        assert!(!check(NOVA, "nova pro", None).can_save());
+        assert!(!check_input(NOVA, "nova pro", None).can_save());
     }
 
     #[test]
     fn a_profile_of_another_model_is_allowed_with_a_warning() {
-        let Check::Valid { notes, .. } = check(NOVA, "us.amazon.nova-lite-v1:0", None) else { panic!("valid") };
+        let CheckedInput::Valid { notes, .. } = check_input(NOVA, "us.amazon.nova-lite-v1:0", None) else {
+            panic!("valid")
+        };
         assert_eq!(notes, ["`us.amazon.nova-lite-v1:0` calls `amazon.nova-lite-v1:0`, not `amazon.nova-pro-v1:0`"]);
     }
 
     #[test]
     fn a_malformed_key_cannot_be_bound_here() {
-        let verdict = check("Not A Model", "", None);
+        let verdict = check_input("Not A Model", "", None);
         assert!(!verdict.can_save());
+        let CheckedInput::Invalid(error) = &verdict else { panic!("invalid") };
+        assert!(inline_error(error).0.ends_with("; fix the key in the raw editor"), "{error}");
+    }
+
+    #[test]
+    fn a_refused_value_carries_the_diagnostic_the_server_would_answer() {
+        let value = "arn:aws:bedrock:us-east-2:52136900492:inference-profile/us.amazon.nova-pro-v1:0";
+        let CheckedInput::Invalid(error) = check_input(NOVA, value, None) else { panic!("invalid") };
+        let server = Binding::parse(NOVA, Some(value)).expect_err("the server refuses it too");
+        assert_eq!(error, server);
+        assert_eq!(error.field, BindingField::Profile);
+    }
+
+    #[test]
+    fn a_valid_value_is_sent_as_the_binding_it_was_parsed_into() {
+        let CheckedInput::Valid { binding, .. } = check_input(NOVA, " us.amazon.nova-pro-v1:0 ", None) else {
+            panic!("valid")
+        };
+        assert_eq!(binding, Binding::parse(NOVA, Some("us.amazon.nova-pro-v1:0")).expect("valid"));
+        let request = bedrock_binder_shared::api::BindRequest::from(&binding);
+        assert_eq!(request.profile.as_deref(), Some("us.amazon.nova-pro-v1:0"), "trimmed once, sent as parsed");
     }
 }

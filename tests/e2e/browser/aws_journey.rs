@@ -97,17 +97,17 @@ async fn refreshing_us_east_1_binding_nova_pro_from_its_suggestion_testing_it_an
         let call = streamed.iter().rev().find(|r| r.operation == Some(Operation::ConverseStream)).expect("a call");
         assert_eq!(call.model_id.as_deref(), Some(NOVA_US), "the fake was called with the bound profile");
 
-        // 5. An unbound profile-only model fails on demand; the diagnosis offers the profile
+        // 5. An unbound profile-only model fails on demand; the failure offers the profile
         //    discovered in us-east-1, and its fix binds it and tests again, successfully.
         let search = page.find(&testid("aws-search")).await?;
         page.retype(&search, "nova-micro").await?;
         let micro_row = page.find(&row("aws-model-row", MICRO)).await?;
         page.find_in(&micro_row, &testid("test-button")).await?.click().await?;
-        let diagnosis = page.find(&with("diagnosis", "data-code", "on-demand-not-supported")).await?;
-        let explanation = diagnosis.text().await?;
+        let failure = page.find(&with("aws-failure", "data-code", "on-demand-not-supported")).await?;
+        let explanation = failure.text().await?;
         assert!(explanation.contains("inference profile"), "{explanation}");
         assert!(explanation.contains("isn\u{2019}t supported"), "AWS's own words are shown: {explanation}");
-        let fix = page.find_in(&diagnosis, &testid("diagnosis-fix")).await?;
+        let fix = page.find_in(&failure, &testid("aws-failure-fix")).await?;
         assert_eq!(fix.text().await?, format!("Bind {MICRO} to {MICRO_US}"));
         fix.click().await?;
         page.wait_text(&testid("status"), &format!("Saved: bind {MICRO} to {MICRO_US}")).await?;

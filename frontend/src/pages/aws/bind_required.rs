@@ -7,11 +7,11 @@ use bedrock_binder_shared::api::BindRequiredPreview;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{AwsPageState, report};
+use super::page_state::{AwsPageState, report};
 use crate::api;
-use crate::app::use_ctx;
 use crate::components::diff_view::DiffView;
-use crate::state::change::Change;
+use crate::ctx::use_ctx;
+use crate::state::pending_write::PendingWrite;
 
 /// The section.
 #[component]
@@ -38,7 +38,8 @@ pub fn BindRequired() -> AnyView {
         spawn_local(async move {
             // The preview's version, not the page's: if the file changed since the preview was
             // made, the write is refused and the conflict panel shows both versions.
-            if ctx.write(Change::Replace(answer.text.clone()), (answer.version.clone(), base_text)).await.is_ok() {
+            if ctx.write(PendingWrite::Replace(answer.text.clone()), (answer.version.clone(), base_text)).await.is_ok()
+            {
                 preview.set(None);
                 let count = answer.changes.len();
                 let models = if count == 1 { "model" } else { "models" };

@@ -6,10 +6,10 @@ use bedrock_binder_shared::api::{CheckRequest, CheckResponse};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{AwsPageState, report};
+use super::page_state::{AwsPageState, report};
 use crate::api;
-use crate::app::use_ctx;
 use crate::components::check_view::CheckView;
+use crate::ctx::use_ctx;
 
 /// The section.
 #[component]

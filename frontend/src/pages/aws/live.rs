@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use bedrock_binder_shared::profile_suggestion::{ProfileSuggestion, ProfileSuggestionKind};
 use leptos::prelude::*;
 
-use super::AwsPageState;
-use crate::app::use_ctx;
+use super::page_state::AwsPageState;
+use crate::components::aws_failure::AwsFailureView;
 use crate::components::badge::lifecycle_class;
 use crate::components::test_panel::TestPanel;
-use crate::state::aws::{LiveRow, filter_live, live_rows, source_label};
-use crate::state::change::Change;
+use crate::ctx::use_ctx;
+use crate::state::aws::live::{LiveRow, filter_live, live_rows, source_label};
+use crate::state::pending_write::PendingWrite;
 
 /// The table, with its region choice and filters.
 #[component]
@@ -108,8 +109,8 @@ pub fn LiveModels() -> AnyView {
             <p class="meta" data-testid="aws-models-summary" aria-live="polite">
                 {heading}
             </p>
-            {move || region_catalog.get().and_then(|c| c.error).map(|diagnosis| {
-                view! { <crate::components::diagnosis::DiagnosisView diagnosis=diagnosis /> }
+            {move || region_catalog.get().and_then(|c| c.error).map(|failure| {
+                view! { <AwsFailureView failure=failure /> }
             })}
             <table class="grid live">
                 <caption class="sr-only">"Models of the region, with the profiles to bind them to"</caption>
@@ -228,7 +229,7 @@ fn SuggestionItem(model: String, suggestion: ProfileSuggestion, bound: Option<St
     };
     let is_bound = bound.as_deref() == Some(suggestion.profile.as_str());
     let profile = suggestion.profile.clone();
-    let bind = move |_| ctx.submit(Change::bind(&model, &profile), |_| {});
+    let bind = move |_| ctx.submit_parsed(PendingWrite::bind(&model, &profile), |_| {});
     view! {
         <li data-testid="suggestion" data-profile=suggestion.profile.clone()>
             <code class="wrap">{suggestion.profile.clone()}</code>

@@ -7,54 +7,25 @@
 pub mod bind_required;
 pub mod checks;
 pub mod live;
+pub mod page_state;
 pub mod profiles;
 
-use std::sync::Arc;
-
-use bedrock_binder_shared::api::{AwsCatalogResponse, RefreshProgress, RegionProgress, RegionState};
+use bedrock_binder_shared::api::{RefreshProgress, RegionProgress, RegionState};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use page_state::{AwsPageState, report};
 
-use crate::api::{self, ApiError};
-use crate::app::{Ctx, pause, use_ctx};
-use crate::components::diagnosis::DiagnosisView;
-use crate::state::aws::{parse_regions, progress_summary, progress_text, status_badge};
+use crate::api;
+use crate::components::aws_failure::AwsFailureView;
+use crate::ctx::{pause, use_ctx};
+use crate::state::aws::refresh::{parse_regions, progress_summary, progress_text};
+use crate::state::aws::status::status_badge;
 use crate::state::route::Tab;
 
 /// How often the progress of a running refresh is asked for.
 const POLL_MS: i32 = 150;
 /// The region shown before the server has said which one it uses.
 const FALLBACK_REGION: &str = "us-east-1";
-
-/// What the sections of the page share.
-#[derive(Clone, Copy)]
-struct AwsPageState {
-    /// The app's state (kept here: a task that resumes after an await has no context to ask).
-    ctx: Ctx,
-    /// The regions box.
-    regions_text: RwSignal<String>,
-    /// The region whose models, checks and profiles are shown.
-    region: RwSignal<String>,
-    /// The catalogs of the regions last loaded.
-    catalog: RwSignal<Option<Arc<AwsCatalogResponse>>>,
-    /// The latest refresh's progress.
-    progress: RwSignal<Option<RefreshProgress>>,
-    /// Whether a refresh is running.
-    refreshing: RwSignal<bool>,
-}
-
-impl AwsPageState {
-    /// Loads the catalogs of `regions` from the server (its cache, or the offline catalog).
-    fn load(self, regions: Vec<String>) {
-        let ctx = self.ctx;
-        spawn_local(async move {
-            match api::aws_catalog(&regions).await {
-                Ok(catalog) => self.catalog.set(Some(Arc::new(catalog))),
-                Err(error) => ctx.say(format!("Could not load the regions' models: {error}"), true),
-            }
-        });
-    }
-}
 
 /// The AWS bundle's only page.
 pub fn aws_pages(_: Tab) -> AnyView {
@@ -111,13 +82,17 @@ fn Connection() -> AnyView {
             view! { <p class="error-text">"Could not ask the server: " {error.to_string()}</p> }.into_any()
         }
         Some(Ok(status)) => {
-            let badge = status_badge(&status);
             let overrides = (!status.endpoint_overrides.is_empty())
                 .then(|| format!("Endpoint overrides in effect: {}.", status.endpoint_overrides.join(", ")));
+            // A problem is said once, by its explanation (the SDK's chain behind "Details");
+            // a working connection by who and where.
+            let said = match status.problem.clone() {
+                Some(problem) => view! { <AwsFailureView failure=problem /> }.into_any(),
+                None => view! { <p>{status_badge(&status).detail}</p> }.into_any(),
+            };
             view! {
-                <p data-testid="aws-connection">{badge.detail}</p>
+                <div data-testid="aws-connection">{said}</div>
                 {overrides.map(|text| view! { <p class="meta">{text}</p> })}
-                {status.problem.map(|problem| view! { <DiagnosisView diagnosis=problem /> })}
             }
             .into_any()
         }
@@ -203,14 +178,14 @@ fn Discovery() -> AnyView {
                 .map(|region| {
                     let state_name = region.state.as_str();
                     let text = progress_text(&region);
-                    let diagnosis = region.error.clone();
+                    let failure = region.error.clone();
                     let (name, shown_name) = (region.region.clone(), region.region.clone());
                     view! {
                         <li data-testid="region-progress" data-region=name data-state=state_name>
                             <code>{shown_name}</code>
                             " "
                             <span class=format!("state {state_name}")>{text}</span>
-                            {diagnosis.map(|d| view! { <DiagnosisView diagnosis=d /> })}
+                            {failure.map(|failure| view! { <AwsFailureView failure=failure /> })}
                         </li>
                     }
                 })
@@ -251,13 +226,4 @@ fn Discovery() -> AnyView {
         </section>
     }
     .into_any()
-}
-
-/// Says in the status line why `what` failed, with the AWS diagnosis when there is one.
-fn report(ctx: Ctx, what: &str, error: &ApiError) {
-    let text = match error.diagnosis() {
-        Some(diagnosis) => format!("Could not {what}: {} {}", diagnosis.explanation, diagnosis.remedy),
-        None => format!("Could not {what}: {error}"),
-    };
-    ctx.say(text, true);
 }

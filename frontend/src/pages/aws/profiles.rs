@@ -9,10 +9,10 @@ use bedrock_binder_shared::application_profile::{ProfileDescription, ProfileName
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use super::{AwsPageState, report};
+use super::page_state::{AwsPageState, report};
 use crate::api::{self, ApiError};
-use crate::app::use_ctx;
-use crate::components::diagnosis::DiagnosisView;
+use crate::components::aws_failure::AwsFailureView;
+use crate::ctx::use_ctx;
 
 /// The section.
 #[component]
@@ -31,8 +31,8 @@ pub fn Profiles() -> AnyView {
     let reload = Callback::new(move |()| reload());
     let list = move || match listed.get() {
         None => view! { <p class="placeholder">"Listing the application profiles…"</p> }.into_any(),
-        Some(Err(error)) => match error.diagnosis().cloned() {
-            Some(diagnosis) => view! { <DiagnosisView diagnosis=diagnosis /> }.into_any(),
+        Some(Err(error)) => match error.aws_failure().cloned() {
+            Some(failure) => view! { <AwsFailureView failure=failure /> }.into_any(),
             None => view! { <p class="error-text">"Could not list the profiles: " {error.to_string()}</p> }.into_any(),
         },
         Some(Ok(answer)) if answer.profiles.is_empty() => {
@@ -338,8 +338,8 @@ fn CreateProfile(on_created: Callback<()>) -> AnyView {
                 {move || if sending.get() { "Creating…" } else { "Create profile" }}
             </button>
             {move || {
-                failure.get().map(|error| match error.diagnosis().cloned() {
-                    Some(diagnosis) => view! { <DiagnosisView diagnosis=diagnosis /> }.into_any(),
+                failure.get().map(|error| match error.aws_failure().cloned() {
+                    Some(failure) => view! { <AwsFailureView failure=failure /> }.into_any(),
                     None => view! { <p class="error-text" role="alert">{error.to_string()}</p> }.into_any(),
                 })
             }}

@@ -1,11 +1,12 @@
-//! A list of diagnostics: severity, code, message and the suggested fix.
+//! The findings in the file (diagnostics) as a list: severity, code, message and the suggested
+//! fix. Not to be mixed up with an AWS failure ([`super::aws_failure`]), which explains a call.
 
 use bedrock_binder_shared::Diagnostic;
 use leptos::prelude::*;
 
 /// The diagnostics as a list. `with_lines` prefixes each with its line and column.
 #[component]
-pub fn DiagnosticList(diagnostics: Vec<Diagnostic>, #[prop(optional)] with_lines: bool) -> impl IntoView {
+pub fn LineDiagnostics(diagnostics: Vec<Diagnostic>, #[prop(optional)] with_lines: bool) -> impl IntoView {
     let items = diagnostics
         .into_iter()
         .map(|diagnostic| {

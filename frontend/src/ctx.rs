@@ -1,0 +1,184 @@
+//! The app's shared state ([`Ctx`]), provided as context to every page and component, and the
+//! one place that sends writes ([`Ctx::write`]). It sits below the shell (`app`) and the pages:
+//! it imports neither.
+
+use std::sync::Arc;
+
+use bedrock_binder_shared::Version;
+use bedrock_binder_shared::api::{AwsStatus, BindRequest, BindingsResponse, UnbindRequest};
+use bedrock_binder_shared::binding::InvalidBinding;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{self, ApiError};
+use crate::state::catalog::CatalogData;
+use crate::state::editor::Draft;
+use crate::state::pending_write::{Conflict, PendingWrite};
+use crate::state::route::{Site, Tab};
+
+/// A message in the status line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    /// The sentence.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub error: bool,
+}
+
+/// The app's shared state, provided as context to every page.
+#[derive(Clone, Copy)]
+pub struct Ctx {
+    /// The first load of the file; Retry refetches it.
+    pub loaded: LocalResource<Result<Arc<BindingsResponse>, ApiError>>,
+    /// The newest file from a write or a reload; it wins over `loaded`.
+    pub latest: RwSignal<Option<Arc<BindingsResponse>>>,
+    /// The file as the UI knows it now.
+    pub current: Memo<Option<Arc<BindingsResponse>>>,
+    /// The catalog, loaded once: the catalog page, the picker's choices and validation use it.
+    pub catalog: LocalResource<Result<Arc<CatalogData>, ApiError>>,
+    /// Whether, and as whom, the server reaches AWS; Recheck refetches it.
+    pub aws: LocalResource<Result<AwsStatus, ApiError>>,
+    /// The 412 being shown, if any.
+    pub conflict: RwSignal<Option<Conflict>>,
+    /// The status line's message.
+    pub flash: RwSignal<Option<Flash>>,
+    /// Whether a write is in flight (its buttons are disabled meanwhile).
+    pub busy: RwSignal<bool>,
+    /// The bundle running.
+    pub site: Site,
+    /// The page shown.
+    pub tab: RwSignal<Tab>,
+    /// The raw editor's text, kept across page switches.
+    pub draft: RwSignal<Option<Draft>>,
+}
+
+impl Ctx {
+    /// The state of a freshly opened app of `site`; its loads start at once.
+    pub(crate) fn new(site: Site) -> Ctx {
+        let loaded = LocalResource::new(|| async { api::bindings().await.map(Arc::new) });
+        let latest = RwSignal::new(None::<Arc<BindingsResponse>>);
+        let current = Memo::new(move |_| latest.get().or_else(|| loaded.get().and_then(Result::ok)));
+        Ctx {
+            loaded,
+            latest,
+            current,
+            catalog: LocalResource::new(|| async { api::catalog().await.map(|c| Arc::new(CatalogData::new(c))) }),
+            aws: LocalResource::new(|| async { api::aws_status().await }),
+            conflict: RwSignal::new(None),
+            flash: RwSignal::new(None),
+            busy: RwSignal::new(false),
+            site,
+            tab: RwSignal::new(Tab::shown(site, &location_hash())),
+            draft: RwSignal::new(None),
+        }
+    }
+
+    /// The catalog, once it has arrived (reactive).
+    pub fn catalog_data(&self) -> Option<Arc<CatalogData>> {
+        self.catalog.get().and_then(Result::ok)
+    }
+
+    /// Shows a message in the status line.
+    pub fn say(&self, text: impl Into<String>, error: bool) {
+        self.flash.set(Some(Flash { text: text.into(), error }));
+    }
+
+    /// Sends `write`, made against the file `base` (its version and text). On success the
+    /// answer becomes the current file. On a 412 nothing is written: the conflict panel shows
+    /// both versions and waits for the user. Every outcome is also said in the status line.
+    pub async fn write(self, write: PendingWrite, base: (Version, String)) -> Result<(), ApiError> {
+        let (version, base_text) = base;
+        self.busy.set(true);
+        self.say(format!("Saving: {}…", write.describe()), false);
+        let result = match &write {
+            PendingWrite::Bind(binding) => api::bind(&BindRequest::from(binding), &version).await,
+            PendingWrite::Unbind(unbinding) => {
+                api::unbind(&UnbindRequest { model: unbinding.key().to_owned() }, &version).await
+            }
+            PendingWrite::Replace(text) => api::replace(text, &version).await,
+        };
+        self.busy.set(false);
+        match result {
+            Ok(response) => {
+                self.latest.set(Some(Arc::new(response)));
+                self.conflict.set(None);
+                self.say(format!("Saved: {}.", write.describe()), false);
+                Ok(())
+            }
+            Err(error) => {
+                if let Some((their_version, theirs)) = error.conflict() {
+                    let conflict = Conflict::new(write, &base_text, theirs.to_owned(), their_version.clone());
+                    self.conflict.set(Some(conflict));
+                    self.say("Not saved: the file changed elsewhere. Compare both versions below.", true);
+                } else {
+                    self.say(format!("Could not {}: {error}", write.describe()), true);
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// The version and text the next write is made against (not reactive).
+    pub fn base(&self) -> Option<(Version, String)> {
+        self.current.get_untracked().map(|doc| (doc.version.clone(), doc.text.clone()))
+    }
+
+    /// Starts [`Ctx::write`] against the current file, without waiting for it.
+    pub fn submit(self, write: PendingWrite, then: impl FnOnce(Result<(), ApiError>) + 'static) {
+        let Some(base) = self.base() else {
+            self.say("The file has not loaded yet.", true);
+            return;
+        };
+        spawn_local(async move { then(self.write(write, base).await) });
+    }
+
+    /// [`Ctx::submit`] for a write parsed from text the UI did not check itself (a suggestion, a
+    /// fix, a row's key). One that does not parse is not sent: the status line says why, in the
+    /// words the server would have answered.
+    pub fn submit_parsed(
+        self,
+        write: Result<PendingWrite, InvalidBinding>,
+        then: impl FnOnce(Result<(), ApiError>) + 'static,
+    ) {
+        match write {
+            Ok(write) => self.submit(write, then),
+            Err(error) => self.say(format!("Not sent: {error}"), true),
+        }
+    }
+
+    /// Drops any pending change and loads the file as it is on disk now.
+    pub fn reload(self) {
+        spawn_local(async move {
+            self.say("Loading the current file…", false);
+            match api::bindings().await {
+                Ok(response) => {
+                    self.latest.set(Some(Arc::new(response)));
+                    self.conflict.set(None);
+                    self.draft.set(None);
+                    self.say("Loaded the current file.", false);
+                }
+                Err(error) => self.say(format!("Could not load the file: {error}"), true),
+            }
+        });
+    }
+}
+
+/// The context every page reads.
+pub fn use_ctx() -> Ctx {
+    expect_context::<Ctx>()
+}
+
+/// Waits `ms` milliseconds without blocking the page (between two polls).
+pub async fn pause(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// The address's `#…` part, which names the page.
+pub(crate) fn location_hash() -> String {
+    web_sys::window().and_then(|window| window.location().hash().ok()).unwrap_or_default()
+}

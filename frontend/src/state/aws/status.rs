@@ -1,0 +1,185 @@
+//! The connection as the header badge and the AWS page say it: who the server calls AWS as,
+//! or why it cannot, in plain words ([`plain_failure`]: the SDK's error chain is kept apart,
+//! for a "details" toggle).
+
+use bedrock_binder_shared::api::AwsStatus;
+use bedrock_binder_shared::aws_failure::{AwsFailure, AwsFailureCode};
+
+/// An AWS failure's explanation in plain words, and the SDK's error chain it quoted, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlainFailure {
+    /// What happened, without the chain.
+    pub text: String,
+    /// The SDK's error chain ("failed to load IMDS session token: …"), for whoever wants it.
+    pub chain: Option<String>,
+}
+
+/// Splits the SDK's error chain out of `failure`'s explanation. Only the failures made from an
+/// SDK error quote one (no credentials, credentials that could not be loaded, an unreachable
+/// endpoint): `… found (CHAIN). …` or `… loaded: CHAIN.`. Any other explanation is kept whole.
+// The server sends the chain inside the sentence; a field of its own in `AwsFailure` would let
+// this go (see the report of issue 8).
+pub fn plain_failure(failure: &AwsFailure) -> PlainFailure {
+    let whole = || PlainFailure { text: failure.explanation.clone(), chain: None };
+    if !matches!(failure.code, AwsFailureCode::NoCredentials | AwsFailureCode::Unreachable) {
+        return whole();
+    }
+    let text = failure.explanation.as_str();
+    let paren = text.find(" (");
+    let colon = text.find(": ");
+    match (paren, colon) {
+        (Some(open), colon) if colon.is_none_or(|colon| open < colon) => {
+            // The group closes at the matching `)`: the chain may hold parentheses of its own.
+            let mut depth = 0usize;
+            for (index, c) in text[open + 1..].char_indices() {
+                match c {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            let close = open + 1 + index;
+                            let chain = text[open + 2..close].trim();
+                            let plain = format!("{}{}", &text[..open], &text[close + 1..]);
+                            return PlainFailure { text: plain, chain: (!chain.is_empty()).then(|| chain.to_owned()) };
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            whole()
+        }
+        (_, Some(colon)) => {
+            let chain = text[colon + 2..].trim().trim_end_matches('.').trim();
+            PlainFailure { text: format!("{}.", &text[..colon]), chain: (!chain.is_empty()).then(|| chain.to_owned()) }
+        }
+        _ => whole(),
+    }
+}
+
+/// How the header badge looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    /// AWS answered: live data and test calls work.
+    Connected,
+    /// No credentials: the app works on the offline catalog.
+    Offline,
+    /// Credentials were found but do not work (expired, rejected, unreachable, no region).
+    Problem,
+}
+
+/// The header badge: a short label and the longer text of its tooltip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusBadge {
+    /// The badge text.
+    pub label: String,
+    /// The tooltip: who, where, or why not.
+    pub detail: String,
+    /// Its colour.
+    pub tone: Tone,
+}
+
+/// The badge for a status.
+pub fn status_badge(status: &AwsStatus) -> StatusBadge {
+    let region = status.region.as_deref().unwrap_or("no region");
+    if status.ok {
+        let account = status.account.as_deref().unwrap_or("unknown account");
+        let mut detail = format!("Account {account} in {region}");
+        if let Some(profile) = &status.profile {
+            detail.push_str(&format!(", profile {profile}"));
+        }
+        if let Some(source) = &status.credentials_source {
+            detail.push_str(&format!(", credentials from {source}"));
+        }
+        if let Some(arn) = &status.caller_arn {
+            detail.push_str(&format!(". Caller: {arn}"));
+        }
+        return StatusBadge { label: format!("AWS {account} · {region}"), detail, tone: Tone::Connected };
+    }
+    let why = status
+        .problem
+        .as_ref()
+        .map(|problem| format!("{} {}", plain_failure(problem).text, problem.remedy))
+        .unwrap_or_else(|| "AWS did not answer.".to_owned());
+    if !status.credentials {
+        // What happened, what to do, then what works meanwhile, each said once.
+        let what = status.problem.as_ref().map(|problem| {
+            let plain = plain_failure(problem).text;
+            let first = plain.split_inclusive(". ").next().unwrap_or_default().trim_end().to_owned();
+            format!("{first} {}", problem.remedy)
+        });
+        return StatusBadge {
+            label: "AWS: no credentials".to_owned(),
+            detail: format!("{} Until then the app works on the offline catalog.", what.unwrap_or(why)),
+            tone: Tone::Offline,
+        };
+    }
+    let label = match status.problem.as_ref().map(|problem| problem.code) {
+        Some(AwsFailureCode::ExpiredCredentials) => "AWS: credentials expired",
+        Some(AwsFailureCode::InvalidCredentials) => "AWS: credentials rejected",
+        Some(AwsFailureCode::NoRegion) => "AWS: no region",
+        Some(AwsFailureCode::Unreachable) => "AWS: unreachable",
+        _ => "AWS: not connected",
+    };
+    StatusBadge { label: label.to_owned(), detail: why, tone: Tone::Problem }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(json: &str) -> AwsStatus {
+        serde_json::from_str(json).expect("status JSON")
+    }
+
+    #[test]
+    fn the_badge_names_the_account_and_region_or_says_why_not() {
+        let ok = status_badge(&status(
+            r#"{"ok":true,"credentials":true,"profile":"dev","region":"us-east-1","account":"123456789012",
+                "credentials_source":"Profile","caller_arn":"arn:aws:iam::123456789012:user/ci"}"#,
+        ));
+        assert_eq!((ok.label.as_str(), ok.tone), ("AWS 123456789012 · us-east-1", Tone::Connected));
+        assert!(ok.detail.contains("profile dev") && ok.detail.contains("user/ci"), "{}", ok.detail);
+
+        let none = status_badge(&AwsStatus {
+            problem: Some(AwsFailure::no_credentials(None)),
+            region: Some("us-east-1".to_owned()),
+            ..AwsStatus::default()
+        });
+        assert_eq!((none.label.as_str(), none.tone), ("AWS: no credentials", Tone::Offline));
+        assert!(none.detail.ends_with("the app works on the offline catalog."), "{}", none.detail);
+
+        let expired = status_badge(&AwsStatus {
+            credentials: true,
+            problem: Some(AwsFailure::expired_credentials(Some("dev"), true)),
+            ..AwsStatus::default()
+        });
+        assert_eq!((expired.label.as_str(), expired.tone), ("AWS: credentials expired", Tone::Problem));
+    }
+
+    const CHAIN: &str = "failed to load IMDS session token: service error: request forbidden (HTTP 403)";
+
+    #[test]
+    fn no_credentials_is_said_once_in_plain_words_with_the_sdk_chain_apart() {
+        let failure = AwsFailure::no_credentials(Some(CHAIN));
+        let plain = plain_failure(&failure);
+        assert_eq!(plain.text, "No AWS credentials were found. The app keeps working on the offline catalog.");
+        assert_eq!(plain.chain.as_deref(), Some(CHAIN));
+
+        let badge = status_badge(&AwsStatus { problem: Some(failure), ..AwsStatus::default() });
+        assert!(!badge.detail.contains("IMDS"), "the tooltip has no SDK chain: {}", badge.detail);
+        assert_eq!(badge.detail.matches("offline catalog").count(), 1, "said once: {}", badge.detail);
+    }
+
+    #[test]
+    fn a_chain_after_a_colon_is_kept_apart_and_other_explanations_are_whole() {
+        let unreachable = plain_failure(&AwsFailure::unreachable("dispatch failure: connection refused"));
+        assert_eq!(unreachable.text, "The AWS endpoint could not be reached.");
+        assert_eq!(unreachable.chain.as_deref(), Some("dispatch failure: connection refused"));
+        let loading = plain_failure(&AwsFailure::credentials_error("profile `dev` (in ~/.aws/config) is broken"));
+        assert_eq!(loading.text, "The AWS credentials could not be loaded.");
+        assert_eq!(loading.chain.as_deref(), Some("profile `dev` (in ~/.aws/config) is broken"));
+        assert_eq!(plain_failure(&AwsFailure::no_credentials(None)).chain, None);
+        let expired = AwsFailure::expired_credentials(Some("dev"), true);
+        assert_eq!(plain_failure(&expired), PlainFailure { text: expired.explanation.clone(), chain: None });
+    }
+}
