@@ -92,9 +92,7 @@ impl Ctx {
         self.say(format!("Saving: {}…", write.describe()), false);
         let result = match &write {
             PendingWrite::Bind(binding) => api::bind(&BindRequest::from(binding), &version).await,
-            PendingWrite::Unbind(unbinding) => {
-                api::unbind(&UnbindRequest { model: unbinding.key().to_owned() }, &version).await
-            }
+            PendingWrite::Unbind(unbinding) => api::unbind(&UnbindRequest::from(unbinding), &version).await,
             PendingWrite::Replace(text) => api::replace(text, &version).await,
         };
         self.busy.set(false);

@@ -140,6 +140,11 @@ pub struct AwsFailure {
     /// The AWS error behind it, when there was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aws: Option<AwsErrorInfo>,
+    /// The technical detail behind a failure made from an SDK error (its error chain, such as
+    /// "failed to load IMDS session token: …"), kept out of the plain explanation: for a
+    /// "details" toggle, the CLI's `detail:` line and the log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
 }
 
 /// What the caller knows about the failed call, for the words and the fix.
@@ -166,7 +171,18 @@ impl AwsFailure {
             fix: None,
             retryable: false,
             aws: None,
+            detail: None,
         }
+    }
+
+    /// The same failure with the technical detail behind it (blank detail: none).
+    #[must_use]
+    pub fn with_detail(mut self, detail: Option<&str>) -> AwsFailure {
+        self.detail = detail
+            .map(str::trim)
+            .filter(|detail| !detail.is_empty())
+            .map(|detail| detail.trim_end_matches('.').to_owned());
+        self
     }
 
     /// The same diagnosis with a fix.
@@ -183,20 +199,13 @@ impl AwsFailure {
 
     /// No credentials in the chain; `detail` says where the chain looked, if known.
     pub fn no_credentials(detail: Option<&str>) -> AwsFailure {
-        let mut explanation = "No AWS credentials were found".to_owned();
-        match detail {
-            Some(detail) if !detail.is_empty() => {
-                explanation.push_str(&format!(" ({}).", detail.trim_end_matches('.')));
-            }
-            _ => explanation.push('.'),
-        }
-        explanation.push_str(" The app keeps working on the offline catalog.");
         AwsFailure::new(
             AwsFailureCode::NoCredentials,
-            explanation,
+            "No AWS credentials were found. The app keeps working on the offline catalog.",
             "Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or configure a profile in ~/.aws/config \
              (`aws configure` or `aws configure sso`) and pass --profile or set AWS_PROFILE.",
         )
+        .with_detail(detail)
     }
 
     /// Expired credentials; `sso_profile` names the profile when an SSO session ended.
@@ -242,10 +251,11 @@ impl AwsFailure {
     pub fn unreachable(detail: &str) -> AwsFailure {
         AwsFailure::new(
             AwsFailureCode::Unreachable,
-            format!("The AWS endpoint could not be reached: {detail}."),
+            "The AWS endpoint could not be reached.",
             "Check the network and any proxy, and the endpoint overrides (AWS_ENDPOINT_URL, \
              AWS_ENDPOINT_URL_BEDROCK, AWS_ENDPOINT_URL_BEDROCK_RUNTIME) if you set them; then retry.",
         )
+        .with_detail(Some(detail))
         .retryable()
     }
 
@@ -254,9 +264,10 @@ impl AwsFailure {
     pub fn credentials_error(detail: &str) -> AwsFailure {
         AwsFailure::new(
             AwsFailureCode::NoCredentials,
-            format!("The AWS credentials could not be loaded: {detail}."),
-            "Fix the profile in ~/.aws/config (or the environment variables) that the error names, then retry.",
+            "The AWS credentials could not be loaded.",
+            "Fix the profile in ~/.aws/config (or the environment variables) that the detail names, then retry.",
         )
+        .with_detail(Some(detail))
     }
 }
 

@@ -169,6 +169,11 @@ impl Discovery {
         lock(&self.cache).get(region).cloned()
     }
 
+    /// Whether any region's live data is cached (fetched now or saved by an earlier run).
+    pub fn any_cached(&self) -> bool {
+        !lock(&self.cache).is_empty()
+    }
+
     /// Why the latest refresh of a region failed, if it did.
     pub fn failure(&self, region: &Region) -> Option<AwsFailure> {
         lock(&self.failures).get(region).cloned()

@@ -203,8 +203,10 @@ mod tests {
         let error = CredentialsError::provider_error(imds);
         let diagnosis = diagnose_credentials(&error, None);
         assert_eq!(diagnosis.code, AwsFailureCode::NoCredentials);
-        assert!(diagnosis.explanation.contains("IMDS is disabled"), "{}", diagnosis.explanation);
-        assert!(!diagnosis.explanation.contains("ProviderError"), "no Debug dump: {}", diagnosis.explanation);
+        let detail = diagnosis.detail.as_deref().unwrap_or_default();
+        assert!(detail.contains("IMDS is disabled"), "the SDK's words, apart: {detail}");
+        assert!(!diagnosis.explanation.contains("IMDS"), "plain words: {}", diagnosis.explanation);
+        assert!(!detail.contains("ProviderError"), "no Debug dump: {detail}");
         assert!(diagnosis.remedy.contains("AWS_ACCESS_KEY_ID"), "{}", diagnosis.remedy);
     }
 
@@ -213,6 +215,6 @@ mod tests {
         let error = CredentialsError::invalid_configuration("profile `x` refers to itself");
         let diagnosis = diagnose_credentials(&error, None);
         assert_eq!(diagnosis.code, AwsFailureCode::NoCredentials);
-        assert!(diagnosis.explanation.contains("refers to itself"), "{}", diagnosis.explanation);
+        assert!(diagnosis.detail.as_deref().is_some_and(|d| d.contains("refers to itself")), "{diagnosis:?}");
     }
 }

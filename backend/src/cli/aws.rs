@@ -90,6 +90,9 @@ impl Session {
         }
         if let Some(problem) = &status.problem {
             writeln!(out, "problem: {}", problem.explanation)?;
+            if let Some(detail) = &problem.detail {
+                writeln!(out, "detail: {detail}")?;
+            }
             writeln!(out, "help: {}", problem.remedy)?;
         }
         Ok(u8::from(!status.ok))
@@ -142,7 +145,8 @@ impl Session {
             .collect();
         if self.json {
             let ttl_seconds = aws.settings().cache_ttl.as_secs();
-            self.print_json(out, &AwsCatalogResponse { regions: catalogs, ttl_seconds })?;
+            let compiled_on = self.catalog.compiled_on();
+            self.print_json(out, &AwsCatalogResponse { regions: catalogs, ttl_seconds, compiled_on })?;
         } else {
             let embedded = describe_embedded(self.catalog.compiled_on());
             for catalog in &catalogs {
@@ -359,6 +363,9 @@ pub(super) fn print_diagnosis(diagnosis: &AwsFailure, out: &mut dyn Write) -> Re
         writeln!(out, "error: {}: {}", aws.error_type, aws.message)?;
     }
     writeln!(out, "why: {}", diagnosis.explanation)?;
+    if let Some(detail) = &diagnosis.detail {
+        writeln!(out, "detail: {detail}")?;
+    }
     writeln!(out, "help: {}", diagnosis.remedy)?;
     if let Some(Fix::Bind { model, profile }) = &diagnosis.fix {
         writeln!(out, "fix: bedrock-binder bind {model} {profile}")?;

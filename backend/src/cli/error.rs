@@ -58,7 +58,7 @@ pub enum CliError {
     },
     /// An AWS call the command depends on failed, or AWS is not configured; the diagnosis says
     /// why and what to do.
-    #[error("{}\nhelp: {}", .0.explanation, .0.remedy)]
+    #[error("{}{}\nhelp: {}", .0.explanation, .0.detail.as_ref().map(|d| format!("\ndetail: {d}")).unwrap_or_default(), .0.remedy)]
     Aws(Box<AwsFailure>),
     /// A destructive command without `--yes`; the sentence says what it would break.
     #[error("{0}")]

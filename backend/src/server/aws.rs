@@ -116,7 +116,11 @@ async fn catalog(
             catalog
         })
         .collect();
-    Ok(Json(AwsCatalogResponse { regions, ttl_seconds: state.aws.settings().cache_ttl.as_secs() }))
+    Ok(Json(AwsCatalogResponse {
+        regions,
+        ttl_seconds: state.aws.settings().cache_ttl.as_secs(),
+        compiled_on: state.catalog.current().compiled_on(),
+    }))
 }
 
 /// `POST /api/v1/aws/test`: Converse with the id the model's binding resolves to. A failed

@@ -6,6 +6,7 @@ use axum::{Json, Router};
 use bedrock_binder_shared::Region;
 use bedrock_binder_shared::api::{CatalogQuery, CatalogResponse};
 use bedrock_binder_shared::catalog::CatalogModel;
+use bedrock_binder_shared::fact_source::stale_embedded_notice;
 use bedrock_binder_shared::region::RegionError;
 
 use super::AppState;
@@ -47,6 +48,11 @@ async fn list(
         regions: catalog.regions().iter().map(ToString::to_string).collect(),
         providers,
         models: catalog.models().iter().filter(|model| filter.accepts(model)).cloned().collect(),
+        compiled_on: catalog.compiled_on(),
+        notice: catalog
+            .compiled_on()
+            .zip(catalog.today())
+            .and_then(|(compiled, today)| stale_embedded_notice(compiled, today, state.aws.discovery().any_cached())),
     }))
 }
 

@@ -181,6 +181,8 @@ mod tests {
             regions: vec!["us-east-1".into()],
             providers: vec!["Amazon".into(), "Anthropic".into()],
             models: catalog.models().to_vec(),
+            compiled_on: None,
+            notice: None,
         })
     }
 
@@ -266,8 +268,14 @@ mod tests {
                 model
             })
             .collect();
-        let data =
-            CatalogData::new(CatalogResponse { source: String::new(), regions: vec![], providers: vec![], models });
+        let data = CatalogData::new(CatalogResponse {
+            source: String::new(),
+            regions: vec![],
+            providers: vec![],
+            models,
+            compiled_on: None,
+            notice: None,
+        });
         let filter = CatalogFilter { query: "MODEL-19".into(), ..Default::default() };
         // model-19, model-190..199, model-1900..1999
         assert_eq!(data.matching(&filter).len(), 1 + 10 + 100);

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::bindings::BindingsResponse;
 use crate::application_profile::ProfileTag;
 use crate::aws_failure::AwsFailure;
+use crate::date::CalendarDate;
 use crate::diff::DiffLine;
 use crate::fact_source::FactSource;
 use crate::profile_suggestion::ProfileSuggestion;
@@ -167,6 +168,9 @@ pub struct AwsCatalogResponse {
     /// How long fetched data is reused, in seconds.
     #[serde(default)]
     pub ttl_seconds: u64,
+    /// The day the embedded catalog (what a region not fetched shows) was compiled.
+    #[serde(default)]
+    pub compiled_on: Option<CalendarDate>,
 }
 
 /// `POST /api/v1/aws/refresh`: fetch regions now.

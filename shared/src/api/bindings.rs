@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::binding::{Binding, InvalidBinding, Unbinding};
+use crate::date::CalendarDate;
 use crate::diagnostic::Diagnostic;
 use crate::diff::DiffLine;
 use crate::document::{Document, LineEnding, LineKind};
@@ -124,6 +125,12 @@ impl TryFrom<&UnbindRequest> for Unbinding {
     }
 }
 
+impl From<&Unbinding> for UnbindRequest {
+    fn from(unbinding: &Unbinding) -> UnbindRequest {
+        UnbindRequest { model: unbinding.key().to_owned() }
+    }
+}
+
 /// `GET /api/v1/catalog` query: every filter is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct CatalogQuery {
@@ -155,6 +162,13 @@ pub struct CatalogResponse {
     pub providers: Vec<String>,
     /// The models that pass the query, sorted by id.
     pub models: Vec<crate::catalog::CatalogModel>,
+    /// The day the embedded catalog was compiled: "embedded catalog of DATE".
+    #[serde(default)]
+    pub compiled_on: Option<CalendarDate>,
+    /// Said once to the user when the embedded catalog is over 90 days old and the server has
+    /// nothing live cached ([`crate::fact_source::stale_embedded_notice`]).
+    #[serde(default)]
+    pub notice: Option<String>,
 }
 
 /// `POST /api/v1/import/preview`: what applying a text would change.

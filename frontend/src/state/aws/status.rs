@@ -14,46 +14,9 @@ pub struct PlainFailure {
     pub chain: Option<String>,
 }
 
-/// Splits the SDK's error chain out of `failure`'s explanation. Only the failures made from an
-/// SDK error quote one (no credentials, credentials that could not be loaded, an unreachable
-/// endpoint): `… found (CHAIN). …` or `… loaded: CHAIN.`. Any other explanation is kept whole.
-// The server sends the chain inside the sentence; a field of its own in `AwsFailure` would let
-// this go (see the report of issue 8).
+/// A failure's plain explanation, with the SDK's error chain (its `detail`) kept apart.
 pub fn plain_failure(failure: &AwsFailure) -> PlainFailure {
-    let whole = || PlainFailure { text: failure.explanation.clone(), chain: None };
-    if !matches!(failure.code, AwsFailureCode::NoCredentials | AwsFailureCode::Unreachable) {
-        return whole();
-    }
-    let text = failure.explanation.as_str();
-    let paren = text.find(" (");
-    let colon = text.find(": ");
-    match (paren, colon) {
-        (Some(open), colon) if colon.is_none_or(|colon| open < colon) => {
-            // The group closes at the matching `)`: the chain may hold parentheses of its own.
-            let mut depth = 0usize;
-            for (index, c) in text[open + 1..].char_indices() {
-                match c {
-                    '(' => depth += 1,
-                    ')' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            let close = open + 1 + index;
-                            let chain = text[open + 2..close].trim();
-                            let plain = format!("{}{}", &text[..open], &text[close + 1..]);
-                            return PlainFailure { text: plain, chain: (!chain.is_empty()).then(|| chain.to_owned()) };
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            whole()
-        }
-        (_, Some(colon)) => {
-            let chain = text[colon + 2..].trim().trim_end_matches('.').trim();
-            PlainFailure { text: format!("{}.", &text[..colon]), chain: (!chain.is_empty()).then(|| chain.to_owned()) }
-        }
-        _ => whole(),
-    }
+    PlainFailure { text: failure.explanation.clone(), chain: failure.detail.clone() }
 }
 
 /// How the header badge looks.
