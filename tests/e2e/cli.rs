@@ -200,8 +200,11 @@ fn init_writes_the_catalog_by_provider_and_refuses_to_overwrite() {
     assert!(
         text.contains("# anthropic.claude-sonnet-4-5-20250929-v1:0 has no on-demand region: bind a profile, e.g. ")
     );
-    for id in reference("tpipe-default-model-ids.txt").lines().filter(|id| id.matches('.').count() == 1) {
-        assert!(text.contains(&format!("\n{id}=\n")), "TPipe's default id {id} is in the file");
+    let tpipe = reference("tpipe-default-model-ids.txt");
+    let geo_prefixed = tpipe.lines().filter(|id| id.starts_with("us.") || id.starts_with("apac.")).count();
+    assert!(geo_prefixed > 30, "the reference has TPipe's geo-prefixed keys too: {geo_prefixed}");
+    for id in tpipe.lines() {
+        assert!(text.contains(&format!("\n{id}=\n")), "TPipe's default key {id} is in the file");
     }
     let run = home.run(&["init"]).failure();
     assert!(run.stderr.contains("already exists; pass --force"), "{}", run.stderr);

@@ -124,10 +124,25 @@ impl Session {
     }
 }
 
+/// TPipe-Bedrock's default keys (`backend/data/tpipe-default-keys.txt`), `#` lines aside.
+const TPIPE_DEFAULT_KEYS: &str = include_str!("../../data/tpipe-default-keys.txt");
+
+/// TPipe's default keys that are not plain model ids (geo-prefixed profile ids such as
+/// `us.amazon.nova-lite-v1:0`), which the catalog's model list alone would not write.
+fn tpipe_profile_keys(catalog: &bedrock_binder_shared::Catalog) -> impl Iterator<Item = &'static str> + '_ {
+    TPIPE_DEFAULT_KEYS
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter(move |key| catalog.get(key).is_none())
+}
+
 /// The file `init` writes: every catalog model, grouped by provider under `#` headers, each
 /// bound directly, with the system profiles named in a comment where the model has no
-/// on-demand region.
+/// on-demand region; then every other key TPipe's own default file has (its geo-prefixed
+/// profile ids), under the model they serve, so a TPipe user who moves over loses no key.
 pub(super) fn default_file_text(catalog: &bedrock_binder_shared::Catalog) -> String {
+    let mut profile_keys: Vec<&str> = tpipe_profile_keys(catalog).collect();
     let mut models: Vec<_> = catalog.models().iter().collect();
     models.sort_by(|a, b| a.provider.cmp(&b.provider).then_with(|| a.id.cmp(&b.id)));
     let mut text = String::from(
@@ -155,6 +170,20 @@ pub(super) fn default_file_text(catalog: &bedrock_binder_shared::Catalog) -> Str
             }
         }
         text.push_str(&format!("{}=\n", model.id));
+        // TPipe's keys for this model's profiles, in TPipe's order, right after it.
+        profile_keys.retain(|key| {
+            let serves_this_model = catalog.model_named_by(key).is_some_and(|named| named.id == model.id);
+            if serves_this_model {
+                text.push_str(&format!("{key}=\n"));
+            }
+            !serves_this_model
+        });
+    }
+    if !profile_keys.is_empty() {
+        text.push_str("\n# Other keys TPipe-Bedrock writes by default\n");
+        for key in profile_keys {
+            text.push_str(&format!("{key}=\n"));
+        }
     }
     text
 }
