@@ -50,15 +50,15 @@ use crate::aws::{Aws, DEFAULT_MAX_TOKENS};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
-        .route("/aws/status", get(status))
-        .route("/aws/refresh", get(progress).post(refresh))
-        .route("/aws/catalog", get(catalog))
-        .route("/aws/test", post(test))
-        .route("/aws/test/stream", post(test_stream))
-        .route("/aws/check", post(check))
-        .route("/aws/profiles", get(list_profiles).post(create_profile))
-        .route("/aws/profiles/{profile}", delete(delete_profile))
-        .route("/aws/bind-required", post(bind_required))
+        .route("/api/v1/aws/status", get(status))
+        .route("/api/v1/aws/refresh", get(progress).post(refresh))
+        .route("/api/v1/aws/catalog", get(catalog))
+        .route("/api/v1/aws/test", post(test))
+        .route("/api/v1/aws/test/stream", post(test_stream))
+        .route("/api/v1/aws/check", post(check))
+        .route("/api/v1/aws/profiles", get(list_profiles).post(create_profile))
+        .route("/api/v1/aws/profiles/{profile}", delete(delete_profile))
+        .route("/api/v1/aws/bind-required", post(bind_required))
 }
 
 /// `GET /api/v1/aws/status?fresh=true`: the status, reused for a short while (the settings'

@@ -8,7 +8,7 @@
 //! All of that is [`write_edit`]'s work; the handlers here parse the request and say what
 //! the edit is.
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -25,15 +25,17 @@ use super::{AppState, blocking};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
-        .route("/bindings", get(read).put(replace))
-        .route("/bindings/bind", post(bind))
-        .route("/bindings/unbind", post(unbind))
+        .route("/api/v1/bindings", get(read).put(replace))
+        .route("/api/v1/bindings/bind", post(bind))
+        .route("/api/v1/bindings/unbind", post(unbind))
 }
 
 /// `GET /api/v1/bindings`: the file, parsed and validated. 304 when `If-None-Match` names
 /// the current version.
-async fn read(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
-    let condition = Condition::if_none_match(&headers);
+async fn read(State(state): State<AppState>, request: Request) -> Result<Response, AppError> {
+    // Borrowed from the request: a `HeaderMap` extractor would copy every header, on the path
+    // the UI polls most.
+    let condition = Condition::if_none_match(request.headers());
     // The UI polls with If-None-Match; when one `stat` proves the file is as last read,
     // answer at once instead of reading and hashing it on the blocking pool.
     if let Some(condition) = &condition

@@ -14,7 +14,7 @@ use super::error::AppError;
 use super::extract::Query;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/catalog", get(list))
+    Router::new().route("/api/v1/catalog", get(list))
 }
 
 /// The models that pass every filter given, sorted by id. `region` must look like a region

@@ -7,7 +7,7 @@ use bedrock_binder_shared::api::Health;
 use super::AppState;
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+    Router::new().route("/api/v1/health", get(health))
 }
 
 /// Always `ok` while the server answers: it needs no AWS credentials and reads the file only

@@ -17,7 +17,7 @@ use super::extract::PlainText;
 use super::{AppState, blocking};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/export", get(export)).route("/import/preview", post(preview))
+    Router::new().route("/api/v1/export", get(export)).route("/api/v1/import/preview", post(preview))
 }
 
 /// The file byte for byte, as a download named `inference.txt` (empty if there is no file).
