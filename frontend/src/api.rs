@@ -56,9 +56,11 @@ pub async fn import_preview(text: &str) -> Result<ImportPreview, ApiError> {
     json(send("POST", "/import/preview", Some(("text/plain; charset=utf-8", text.to_owned())), None).await?)
 }
 
-/// `GET /api/v1/aws/status`.
-pub async fn aws_status() -> Result<AwsStatus, ApiError> {
-    json(send("GET", "/aws/status", None, None).await?)
+/// `GET /api/v1/aws/status`; with `fresh`, `?fresh=true`: the server asks AWS again instead of
+/// answering from its short-lived cache ("Check again").
+pub async fn aws_status(fresh: bool) -> Result<AwsStatus, ApiError> {
+    let path = if fresh { "/aws/status?fresh=true" } else { "/aws/status" };
+    json(send("GET", path, None, None).await?)
 }
 
 /// `POST /api/v1/aws/refresh`: fetches `regions` now; answers when every region is done.

@@ -36,8 +36,11 @@ pub struct Ctx {
     pub current: Memo<Option<Arc<BindingsResponse>>>,
     /// The catalog, loaded once: the catalog page, the picker's choices and validation use it.
     pub catalog: LocalResource<Result<Arc<CatalogData>, ApiError>>,
-    /// Whether, and as whom, the server reaches AWS; Recheck refetches it.
+    /// Whether, and as whom, the server reaches AWS; [`Ctx::recheck_aws`] asks again.
     pub aws: LocalResource<Result<AwsStatus, ApiError>>,
+    /// Whether the next load of `aws` bypasses the server's status cache (set by
+    /// [`Ctx::recheck_aws`], cleared by the load that reads it).
+    aws_fresh: StoredValue<bool>,
     /// The 412 being shown, if any.
     pub conflict: RwSignal<Option<Conflict>>,
     /// The status line's message.
@@ -58,12 +61,18 @@ impl Ctx {
         let loaded = LocalResource::new(|| async { api::bindings().await.map(Arc::new) });
         let latest = RwSignal::new(None::<Arc<BindingsResponse>>);
         let current = Memo::new(move |_| latest.get().or_else(|| loaded.get().and_then(Result::ok)));
+        let aws_fresh = StoredValue::new(false);
         Ctx {
             loaded,
             latest,
             current,
             catalog: LocalResource::new(|| async { api::catalog().await.map(|c| Arc::new(CatalogData::new(c))) }),
-            aws: LocalResource::new(|| async { api::aws_status().await }),
+            aws: LocalResource::new(move || {
+                let fresh = aws_fresh.get_value();
+                aws_fresh.set_value(false);
+                api::aws_status(fresh)
+            }),
+            aws_fresh,
             conflict: RwSignal::new(None),
             flash: RwSignal::new(None),
             busy: RwSignal::new(false),
@@ -71,6 +80,13 @@ impl Ctx {
             tab: RwSignal::new(Tab::shown(site, &location_hash())),
             draft: RwSignal::new(None),
         }
+    }
+
+    /// Asks the server about its AWS connection again, bypassing its status cache: a user who
+    /// presses "Check again" has just changed something and wants AWS's answer now.
+    pub fn recheck_aws(&self) {
+        self.aws_fresh.set_value(true);
+        self.aws.refetch();
     }
 
     /// The catalog, once it has arrived (reactive).

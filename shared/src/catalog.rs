@@ -12,6 +12,7 @@
 //! life" in December without a rebuild. `shared` has no clock (it runs in the browser too): the
 //! caller passes the date.
 
+use std::cmp::Reverse;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::fast_hash::FastMap;
@@ -29,7 +30,7 @@ use crate::region::Region;
 const EMBEDDED_TSV: &str = include_str!("../data/catalog.tsv");
 
 /// The columns of the catalog file, in order; the header row is these joined by tabs.
-const COLUMNS: [&str; 14] = [
+const COLUMNS: [&str; 15] = [
     "model_id",
     "provider",
     "name",
@@ -44,6 +45,7 @@ const COLUMNS: [&str; 14] = [
     "source",
     "legacy_from",
     "eol_from",
+    "launched",
 ];
 
 /// How a model can be invoked.
@@ -210,6 +212,12 @@ pub struct CatalogModel {
     /// only some regions ([`CatalogModel::lifecycle_note`] says which).
     #[serde(default)]
     pub eol_from: Option<CalendarDate>,
+    /// The day the model became available, when a source gives it: an AWS model card's launch
+    /// date, the day it first appeared in a scan of the list APIs, or the date stamp in its id
+    /// (the source table's `fact_sources` says which). Orders the catalog newest first
+    /// ([`display_order`]); nothing validates against it.
+    #[serde(default)]
+    pub launched: Option<CalendarDate>,
 }
 
 impl CatalogModel {
@@ -242,6 +250,28 @@ impl CatalogModel {
     pub fn profiles_in(&self, region: &Region) -> impl Iterator<Item = &SystemProfile> {
         self.system_profiles.iter().filter(move |profile| profile.source_regions.contains(region))
     }
+
+    /// Where the model goes in a list meant for people ([`display_order`]): by lifecycle (active,
+    /// legacy, end of life, unknown), then provider, then newest first, undated after dated, then
+    /// id. A key rather than a comparator so a caller can sort indices (`sort_by_key`).
+    pub fn display_key(&self) -> (u8, &str, Reverse<Option<CalendarDate>>, &str) {
+        let lifecycle = match self.lifecycle {
+            Lifecycle::Active => 0,
+            Lifecycle::Legacy => 1,
+            Lifecycle::Eol => 2,
+            Lifecycle::Unknown => 3,
+        };
+        // `Reverse`: later dates first, and `None` (smaller than any `Some`) after them all.
+        (lifecycle, &self.provider, Reverse(self.launched), self.id.as_str())
+    }
+}
+
+/// Sorts models as the catalog page lists them: what can be used today first (active, then
+/// legacy, then end of life, then unknown), each group by provider, and within a provider the
+/// newest first ([`CatalogModel::launched`]); models without a launch date follow the dated ones
+/// of their provider, by id. The API keeps its own order (by id); this is for people.
+pub fn display_order(models: &mut [&CatalogModel]) {
+    models.sort_by(|a, b| a.display_key().cmp(&b.display_key()));
 }
 
 /// Why a catalog text does not parse.
@@ -542,6 +572,7 @@ fn parse_row(line: &str) -> Result<CatalogModel, String> {
         source,
         legacy_from,
         eol_from,
+        launched,
     ] = fields[..]
     else {
         return Err(format!("expected {} tab-separated columns, found {}", COLUMNS.len(), fields.len()));
@@ -578,6 +609,7 @@ fn parse_row(line: &str) -> Result<CatalogModel, String> {
     };
     let legacy_from = date("legacy_from", legacy_from)?;
     let eol_from = date("eol_from", eol_from)?;
+    let launched = date("launched", launched)?;
 
     Ok(CatalogModel {
         id,
@@ -594,6 +626,7 @@ fn parse_row(line: &str) -> Result<CatalogModel, String> {
         source,
         legacy_from,
         eol_from,
+        launched,
     })
 }
 
@@ -657,9 +690,9 @@ mod tests {
 
     const NOVA_ROW: &str = "amazon.nova-pro-v1:0\tAmazon\tNova Pro\tactive\tACTIVE (2026-02)\ton-demand,profile\tno\t\
                             us-east-1\tus-east-1,us-west-2,eu-west-1\tus.amazon.nova-pro-v1:0@us-east-1,us-west-2;\
-                            eu.amazon.nova-pro-v1:0@eu-west-1\tTEXT\ttest\t\t";
+                            eu.amazon.nova-pro-v1:0@eu-west-1\tTEXT\ttest\t\t\t";
     const HAIKU_ROW: &str = "anthropic.claude-3-haiku-20240307-v1:0\tAnthropic\tClaude 3 Haiku\teol\t\
-                             EOL 2026-09-10 (Legacy 2026-03-10)\t\tunknown\t\t\t\tTEXT\ttest\t2026-03-10\t2026-09-10";
+                             EOL 2026-09-10 (Legacy 2026-03-10)\t\tunknown\t\t\t\tTEXT\ttest\t2026-03-10\t2026-09-10\t2024-03-07";
 
     #[test]
     fn the_embedded_catalog_parses_with_at_least_150_models() {
@@ -1131,7 +1164,7 @@ mod tests {
         assert!(message.contains("column `lifecycle`"), "{message}");
 
         let message = parse_error(&[&HAIKU_ROW.replace("\tTEXT", "")], 4);
-        assert!(message.contains("14 tab-separated columns, found 13"), "{message}");
+        assert!(message.contains("15 tab-separated columns, found 14"), "{message}");
 
         let message = parse_error(&[&NOVA_ROW.replace("us.amazon.nova-pro", "us.amazon.nova-lite")], 4);
         assert!(message.contains("system_profiles") && message.contains("amazon.nova-lite-v1:0"), "{message}");
@@ -1141,6 +1174,82 @@ mod tests {
 
         let message = parse_error(&[&NOVA_ROW.replace("@us-east-1,us-west-2", "@us-east-2")], 4);
         assert!(message.contains("not in this row's regions_via_profile"), "{message}");
+    }
+
+    /// A model for the ordering tests: only the fields the order reads matter.
+    fn listed(id: &str, provider: &str, lifecycle: Lifecycle, launched: Option<&str>) -> CatalogModel {
+        let mut model = model("amazon.nova-pro-v1:0").clone();
+        model.id = id.parse().expect("test id");
+        model.provider = provider.to_owned();
+        model.lifecycle = lifecycle;
+        model.launched = launched.map(|date| date.parse().expect("test date"));
+        model
+    }
+
+    fn in_display_order(models: &[CatalogModel]) -> Vec<&str> {
+        let mut sorted: Vec<&CatalogModel> = models.iter().collect();
+        display_order(&mut sorted);
+        sorted.into_iter().map(|model| model.id.as_str()).collect()
+    }
+
+    #[test]
+    fn active_models_come_first_then_legacy_then_end_of_life_then_unknown() {
+        let models = [
+            listed("acme.unknown", "Acme", Lifecycle::Unknown, Some("2026-09-01")),
+            listed("acme.eol", "Acme", Lifecycle::Eol, Some("2026-08-01")),
+            listed("acme.legacy", "Acme", Lifecycle::Legacy, Some("2026-07-01")),
+            listed("acme.active", "Acme", Lifecycle::Active, Some("2020-01-01")),
+        ];
+        assert_eq!(in_display_order(&models), ["acme.active", "acme.legacy", "acme.eol", "acme.unknown"]);
+    }
+
+    #[test]
+    fn within_a_lifecycle_models_are_grouped_by_provider_newest_first() {
+        let models = [
+            listed("zeta.old", "Zeta", Lifecycle::Active, Some("2024-01-01")),
+            listed("acme.old", "Acme", Lifecycle::Active, Some("2024-05-01")),
+            listed("zeta.new", "Zeta", Lifecycle::Active, Some("2026-01-01")),
+            listed("acme.new", "Acme", Lifecycle::Active, Some("2025-05-01")),
+        ];
+        assert_eq!(in_display_order(&models), ["acme.new", "acme.old", "zeta.new", "zeta.old"]);
+    }
+
+    #[test]
+    fn models_without_a_launch_date_follow_the_dated_ones_of_their_provider_by_id() {
+        let models = [
+            listed("acme.b", "Acme", Lifecycle::Active, None),
+            listed("acme.a", "Acme", Lifecycle::Active, None),
+            listed("acme.dated", "Acme", Lifecycle::Active, Some("2019-01-01")),
+            listed("bolt.x", "Bolt", Lifecycle::Active, Some("2026-01-01")),
+        ];
+        assert_eq!(in_display_order(&models), ["acme.dated", "acme.a", "acme.b", "bolt.x"]);
+    }
+
+    #[test]
+    fn the_embedded_catalog_lists_the_newest_active_claude_first_and_legacy_sonnet_4_5_after_it() {
+        let mut models: Vec<&CatalogModel> = Catalog::embedded().models().iter().collect();
+        display_order(&mut models);
+        let at = |id: &str| models.iter().position(|m| m.id.as_str() == id).expect(id);
+        let claude = ["anthropic.claude-opus-5-5", "anthropic.claude-opus-5", "anthropic.claude-sonnet-5"];
+        assert!(at(claude[0]) < at(claude[1]) && at(claude[1]) < at(claude[2]), "newest first");
+        assert!(at("anthropic.claude-sonnet-4-6") < at("anthropic.claude-sonnet-4-5-20250929-v1:0"));
+        assert_eq!(models[0].lifecycle, Lifecycle::Active);
+        assert_eq!(models.last().map(|m| m.lifecycle), Some(Lifecycle::Unknown));
+    }
+
+    #[test]
+    fn the_launch_date_column_parses_from_the_id_stamp_the_scan_and_model_cards() {
+        let launched = |id: &str| model(id).launched.map(|date| date.to_string());
+        // The id's release stamp.
+        assert_eq!(launched("anthropic.claude-3-haiku-20240307-v1:0").as_deref(), Some("2024-03-07"));
+        // An AWS model card.
+        assert_eq!(launched("anthropic.claude-opus-4-7").as_deref(), Some("2026-04-16"));
+        // The day the list APIs first returned it.
+        assert_eq!(launched("xai.grok-4.6").as_deref(), Some("2026-08-20"));
+        // No source: unknown, never guessed.
+        assert_eq!(launched("amazon.nova-pro-v1:0"), None);
+        let dated = Catalog::embedded().models().iter().filter(|m| m.launched.is_some()).count();
+        assert!(dated >= 70, "only {dated} models have a launch date");
     }
 
     #[test]

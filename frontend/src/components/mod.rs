@@ -4,6 +4,7 @@ pub mod aws_badge;
 pub mod aws_failure;
 pub mod badge;
 pub mod bound_value;
+pub mod catalog_notice;
 pub mod check_view;
 pub mod conflict;
 pub mod diff_view;

@@ -12,6 +12,7 @@ use crate::api;
 use crate::components::aws_failure::AwsFailureView;
 use crate::components::badge::KindBadge;
 use crate::components::bound_value::BoundValue;
+use crate::components::catalog_notice::CatalogNotice;
 use crate::components::check_view::CheckView;
 use crate::components::line_diagnostics::LineDiagnostics;
 use crate::components::load::WithFile;
@@ -27,6 +28,7 @@ pub fn BindingsPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="bindings-title">
             <h2 id="bindings-title">"Bindings"</h2>
+            <CatalogNotice />
             <WithFile>
                 <BindingsTable />
             </WithFile>

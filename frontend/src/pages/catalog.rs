@@ -20,6 +20,7 @@ use leptos::prelude::*;
 use leptos::task::{spawn_local, tick};
 
 use crate::components::badge::{kind_label, lifecycle_class};
+use crate::components::catalog_notice::CatalogNotice;
 use crate::components::load::LoadError;
 use crate::components::profile_picker::ProfilePicker;
 use crate::ctx::use_ctx;
@@ -38,6 +39,7 @@ pub fn CatalogPage() -> impl IntoView {
     view! {
         <section class="page" aria-labelledby="catalog-title">
             <h2 id="catalog-title">"Model catalog"</h2>
+            <CatalogNotice />
             <Transition fallback=|| view! { <p class="placeholder">"Loading the catalog…"</p> }>
                 <ErrorBoundary fallback=move |errors| {
                     view! {
@@ -150,8 +152,10 @@ fn CatalogTable(data: Arc<CatalogData>) -> impl IntoView {
     let row_data = data.clone();
 
     view! {
-        <details class="source">
-            <summary>"About this catalog"</summary>
+        <details class="source" data-testid="catalog-source">
+            <summary>
+                "Source: " {data.source_line()} ". Active models first, newest first by provider."
+            </summary>
             <pre>{data.source.clone()}</pre>
         </details>
         <div class="filters" role="search">

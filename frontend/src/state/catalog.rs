@@ -1,6 +1,10 @@
 //! The catalog as the browser holds it ([`CatalogData`]: the server's answer, a [`Catalog`]
 //! for validation, and a search index) and the catalog page's filters.
 //!
+//! The page lists models in [`display_order`] (active first, by provider, newest first), while
+//! [`CatalogData::models`] stays sorted by id as validation needs; the search text is laid out in
+//! display order, so a search yields its matches already in that order, with no sort per keystroke.
+//!
 //! Filtering runs on every keystroke and must stay far below a frame (16 ms) for 2,000 models.
 //! The searchable text of every model (id, name, provider) is lowercased once, up front, into
 //! one string, and a keystroke searches that string in a single pass: one substring searcher
@@ -9,24 +13,32 @@
 
 use bedrock_binder_shared::api::CatalogResponse;
 use bedrock_binder_shared::catalog::{CatalogModel, Lifecycle};
+use bedrock_binder_shared::date::CalendarDate;
+use bedrock_binder_shared::fact_source::describe_embedded;
 use bedrock_binder_shared::{Catalog, Region};
 
 /// The catalog the server sent, ready for validation and search.
 #[derive(Debug, Clone)]
 pub struct CatalogData {
-    /// Where the catalog comes from and how old it is.
+    /// The catalog file's header: what it is, its as-of dates and its sources.
     pub source: String,
+    /// The day the embedded catalog was compiled.
+    pub compiled_on: Option<CalendarDate>,
+    /// Said once to the user when the embedded catalog is old and nothing live is cached.
+    pub notice: Option<String>,
     /// Every region, for the region filter.
     pub regions: Vec<String>,
     /// Every provider display name, for the provider filter.
     pub providers: Vec<String>,
     /// The models, indexed; validation uses it exactly as the server does.
     pub catalog: Catalog,
-    /// Every model's lowercased id, name and provider (`\n` between them), in
-    /// `catalog.models()` order, each followed by a `\0`.
+    /// Every model's lowercased id, name and provider (`\n` between them), in display order,
+    /// each followed by a `\0`.
     text: String,
     /// Where each model's part of `text` starts.
     starts: Vec<usize>,
+    /// The index (into [`CatalogData::models`]) of the model of each part of `text`.
+    order: Vec<usize>,
 }
 
 /// Ends each model's part of the search text; the search box cannot type it, so no match
@@ -37,9 +49,12 @@ impl CatalogData {
     /// Indexes the answer of `GET /api/v1/catalog` (with no filter: every model).
     pub fn new(response: CatalogResponse) -> CatalogData {
         let catalog = Catalog::from_models(response.models);
+        let models = catalog.models();
+        let mut order: Vec<usize> = (0..models.len()).collect();
+        order.sort_by_key(|&index| models[index].display_key());
         let mut text = String::new();
-        let mut starts = Vec::with_capacity(catalog.models().len());
-        for model in catalog.models() {
+        let mut starts = Vec::with_capacity(models.len());
+        for model in order.iter().map(|&index| &models[index]) {
             starts.push(text.len());
             for (i, part) in [model.id.as_str(), &model.name, &model.provider].into_iter().enumerate() {
                 if i > 0 {
@@ -52,26 +67,35 @@ impl CatalogData {
         }
         CatalogData {
             source: response.source,
+            compiled_on: response.compiled_on,
+            notice: response.notice,
             regions: response.regions,
             providers: response.providers,
             catalog,
             text,
             starts,
+            order,
         }
     }
 
+    /// Where the catalog's facts come from, as every page and the CLI say it: "embedded
+    /// catalog of 2026-12-01".
+    pub fn source_line(&self) -> String {
+        describe_embedded(self.compiled_on)
+    }
+
     /// The indices of the models whose id, name or provider contains `query` (lowercased), in
-    /// order.
+    /// display order.
     fn search(&self, query: &str) -> Vec<usize> {
         if query.is_empty() {
-            return (0..self.starts.len()).collect();
+            return self.order.clone();
         }
         if query.contains(SEPARATOR) {
             return Vec::new();
         }
         let mut found: Vec<usize> = Vec::new();
         for (offset, _) in self.text.match_indices(query) {
-            let model = self.starts.partition_point(|&start| start <= offset) - 1;
+            let model = self.order[self.starts.partition_point(|&start| start <= offset) - 1];
             if found.last() != Some(&model) {
                 found.push(model);
             }
@@ -84,7 +108,8 @@ impl CatalogData {
         self.catalog.models()
     }
 
-    /// The indices (into [`CatalogData::models`]) of the models that pass `filter`, in id order.
+    /// The indices (into [`CatalogData::models`]) of the models that pass `filter`, in display
+    /// order ([`bedrock_binder_shared::catalog::display_order`]).
     pub fn matching(&self, filter: &CatalogFilter) -> Vec<usize> {
         let query = filter.query.trim().to_ascii_lowercase();
         let region: Option<Region> = filter.region.parse().ok();
@@ -191,16 +216,53 @@ mod tests {
     }
 
     #[test]
-    fn no_filter_matches_every_model_in_id_order() {
+    fn no_filter_matches_every_model_active_first_by_provider() {
         let data = data();
         assert_eq!(
             ids(&data, &CatalogFilter::default()),
             [
                 "amazon.nova-pro-v1:0",
-                "anthropic.claude-3-haiku-20240307-v1:0",
-                "anthropic.claude-sonnet-4-5-20250929-v1:0"
-            ]
+                "anthropic.claude-sonnet-4-5-20250929-v1:0",
+                "anthropic.claude-3-haiku-20240307-v1:0"
+            ],
+            "the end-of-life Haiku after both active models"
         );
+        assert_eq!(data.models()[0].id.as_str(), "amazon.nova-pro-v1:0", "models() stays in id order");
+    }
+
+    #[test]
+    fn within_a_provider_the_newest_model_is_listed_first_and_a_search_keeps_the_order() {
+        let mut models = data().models().to_vec();
+        for (model, launched) in models.iter_mut().zip(["2024-12-03", "2024-03-07", "2025-09-29"]) {
+            model.lifecycle = Lifecycle::Active;
+            model.launched = launched.parse().ok();
+        }
+        let data = CatalogData::new(CatalogResponse {
+            source: String::new(),
+            regions: vec![],
+            providers: vec![],
+            models,
+            compiled_on: None,
+            notice: None,
+        });
+        let newest_first = ["anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"];
+        assert_eq!(ids(&data, &CatalogFilter { query: "anthropic".into(), ..Default::default() }), newest_first);
+        assert_eq!(ids(&data, &CatalogFilter { provider: "Anthropic".into(), ..Default::default() }), newest_first);
+    }
+
+    #[test]
+    fn the_source_line_names_the_embedded_catalog_and_its_date() {
+        let mut response = CatalogResponse {
+            source: "bedrock-binder offline model catalog …".into(),
+            regions: vec![],
+            providers: vec![],
+            models: vec![],
+            compiled_on: "2026-12-01".parse().ok(),
+            notice: None,
+        };
+        assert_eq!(CatalogData::new(response.clone()).source_line(), "embedded catalog of 2026-12-01");
+        response.compiled_on = None;
+        assert_eq!(CatalogData::new(response).source_line(), "embedded catalog");
     }
 
     #[test]
@@ -218,12 +280,15 @@ mod tests {
         let data = data();
         for query in ["", "a", "an", "nova", "v1:0", "claude-3", "\nanthropic", "haiku\nanthropic", "0\u{0}anth", "zz"]
         {
+            let models = data.models();
             let expected: Vec<usize> = data
-                .models()
+                .order
                 .iter()
-                .enumerate()
-                .filter(|(_, m)| format!("{}\n{}\n{}", m.id, m.name, m.provider).to_ascii_lowercase().contains(query))
-                .map(|(i, _)| i)
+                .copied()
+                .filter(|&i| {
+                    let m = &models[i];
+                    format!("{}\n{}\n{}", m.id, m.name, m.provider).to_ascii_lowercase().contains(query)
+                })
                 .collect();
             assert_eq!(data.search(query), expected, "{query:?}");
         }

@@ -71,7 +71,7 @@ async fn refreshing_us_east_1_binding_nova_pro_from_its_suggestion_testing_it_an
         // 2. Nova Pro "requires profile", as the fake says, from live data.
         page.find(&testid("aws-search")).await?.send_keys("nova-pro").await?;
         let nova = page.wait_text(&row("aws-model-row", NOVA), "requires profile").await?;
-        assert!(nova.contains("live, fetched"), "the row says its facts are live: {nova:?}");
+        assert!(nova.contains("live, us-east-1, "), "the row says its facts are live, and where and when: {nova:?}");
 
         // 3. Bind it from the suggestion (the seed binds it to a us-east-2 ARN).
         let nova_row = page.find(&row("aws-model-row", NOVA)).await?;

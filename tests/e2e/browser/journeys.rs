@@ -69,6 +69,9 @@ async fn searching_the_catalog_then_binding_nova_pro_writes_that_line_and_keeps_
     journey("catalog-search-and-bind", seed.as_bytes(), move |page| async move {
         page.open().await?;
         page.click("nav-catalog").await?;
+        // The source line names the embedded catalog and its date, not the file's whole header.
+        let source = page.wait_text(&testid("catalog-source"), "embedded catalog of ").await?;
+        assert!(!source.contains("Compiled"), "the header stays behind the toggle: {source:?}");
 
         let search = page.find(&testid("catalog-search")).await?;
         search.send_keys("nova-pro").await?;

@@ -37,9 +37,12 @@ pub fn LiveModels() -> AnyView {
             catalog.as_ref().and_then(|catalog| catalog.regions.iter().find(|r| r.region == region).cloned())
         })
     });
+    // The embedded catalog's date, which an offline row names as its source.
+    let compiled_on = move || state.catalog.with(|c| c.as_ref().and_then(|c| c.compiled_on));
     let rows = Memo::new(move |_| {
+        let compiled_on = compiled_on();
         region_catalog.with(|catalog| {
-            catalog.as_ref().map(|catalog| bindings.with(|b| live_rows(catalog, b))).unwrap_or_default()
+            catalog.as_ref().map(|catalog| bindings.with(|b| live_rows(catalog, compiled_on, b))).unwrap_or_default()
         })
     });
     let visible = Memo::new(move |_| {
@@ -60,10 +63,8 @@ pub fn LiveModels() -> AnyView {
                 let now = (js_sys::Date::now() / 1000.0) as u64;
                 let total = catalog.models.len();
                 let requiring = catalog.models.iter().filter(|m| m.requires_profile == Some(true)).count();
-                format!(
-                    "{total} models ({requiring} require a profile) from the {}",
-                    source_label(catalog.source, catalog.fetched_at, now).replace("live", "live data")
-                )
+                let source = source_label(catalog.source, &catalog.region, catalog.fetched_at, compiled_on(), now);
+                format!("{total} models ({requiring} require a profile); source: {source}")
             }
         })
     };
@@ -175,7 +176,7 @@ fn ModelRow(row: LiveRow, testing: RwSignal<Option<String>>) -> AnyView {
                 <th scope="row" data-label="Model">
                     <code class="wrap">{model.clone()}</code>
                     <span class="sub">{row.name.clone()}</span>
-                    <span class="meta">{source_label(row.source, row.fetched_at, now)}</span>
+                    <span class="meta">{row.source_label(now)}</span>
                 </th>
                 <td data-label="Needs">{needs}</td>
                 <td data-label="Lifecycle">

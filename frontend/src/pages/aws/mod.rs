@@ -101,7 +101,7 @@ fn Connection() -> AnyView {
         <section aria-labelledby="aws-connection-title">
             <h3 id="aws-connection-title">"Connection"</h3>
             {body}
-            <button type="button" class="link" on:click=move |_| ctx.aws.refetch()>
+            <button type="button" class="link" on:click=move |_| ctx.recheck_aws()>
                 "Check again"
             </button>
         </section>
