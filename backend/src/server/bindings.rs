@@ -17,7 +17,7 @@ use bedrock_binder_shared::api::{BindRequest, BindingsResponse, UnbindRequest};
 use bedrock_binder_shared::validate::validate;
 use bedrock_binder_shared::{Binding, Document, Unbinding, Version};
 
-use super::conditional::{Condition, etag};
+use super::conditional::{Condition, etag, none_match_names};
 use super::error::AppError;
 use super::extract::{JsonBody, PlainText};
 use super::write::{Edited, write_edit};
@@ -33,17 +33,15 @@ pub(super) fn router() -> Router<AppState> {
 /// `GET /api/v1/bindings`: the file, parsed and validated. 304 when `If-None-Match` names
 /// the current version.
 async fn read(State(state): State<AppState>, request: Request) -> Result<Response, AppError> {
-    // Borrowed from the request: a `HeaderMap` extractor would copy every header, on the path
-    // the UI polls most.
-    let condition = Condition::if_none_match(request.headers());
     // The UI polls with If-None-Match; when one `stat` proves the file is as last read,
-    // answer at once instead of reading and hashing it on the blocking pool.
-    if let Some(condition) = &condition
-        && let Some(version) = state.store.unchanged_version()
-        && condition.matches_weakly(&version, true)
+    // answer at once, from the request's headers as they are, instead of reading and hashing
+    // the file on the blocking pool.
+    if let Some(version) = state.store.unchanged_version()
+        && none_match_names(request.headers(), &version)
     {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag(&version)), no_cache()]).into_response());
     }
+    let condition = Condition::if_none_match(request.headers());
     let answer = blocking(move || {
         let snapshot = state.store.load()?;
         if condition.is_some_and(|condition| condition.matches_weakly(&snapshot.version, snapshot.existed)) {

@@ -2,10 +2,9 @@
 //! error body as every other failure instead of axum's plain-text rejection.
 
 use axum::body::Bytes;
-use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Uri, header};
 use serde::de::DeserializeOwned;
 
 use super::BODY_LIMIT;
@@ -26,13 +25,13 @@ where
 {
     type Rejection = AppError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(request, state).await {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(request.headers()) {
+            return Err(AppError::UnsupportedMediaType { expected: "application/json" });
+        }
+        let bytes = read_body(request).await?;
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(JsonBody(value)),
-            Err(JsonRejection::MissingJsonContentType(_)) => {
-                Err(AppError::UnsupportedMediaType { expected: "application/json" })
-            }
-            Err(JsonRejection::BytesRejection(rejection)) => Err(body_error(&rejection)),
             Err(rejection) => Err(AppError::InvalidJson(rejection.body_text())),
         }
     }
@@ -49,11 +48,11 @@ where
 {
     type Rejection = AppError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, Self::Rejection> {
         if !is_plain_utf8_text(request.headers()) {
             return Err(AppError::UnsupportedMediaType { expected: "text/plain; charset=utf-8" });
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|rejection| body_error(&rejection))?;
+        let bytes = read_body(request).await?;
         match String::from_utf8(bytes.into()) {
             Ok(text) => Ok(PlainText(text)),
             Err(error) => {
@@ -92,13 +91,30 @@ where
     }
 }
 
-/// Reading the body failed: over the limit (413), or the client went away.
-fn body_error(rejection: &BytesRejection) -> AppError {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::PayloadTooLarge { limit: BODY_LIMIT }
-    } else {
-        AppError::BadRequest(rejection.body_text())
-    }
+/// The whole body, up to [`BODY_LIMIT`]: 413 over it, 400 if the client went away. The limit is
+/// applied here, where a body is read, rather than by a `DefaultBodyLimit` layer, which would
+/// cost every request (the `GET`s the UI polls with included) an extensions map.
+async fn read_body(request: Request) -> Result<Bytes, AppError> {
+    axum::body::to_bytes(request.into_body(), BODY_LIMIT).await.map_err(|error| {
+        let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(cause) = source {
+            if cause.is::<http_body_util::LengthLimitError>() {
+                return AppError::PayloadTooLarge { limit: BODY_LIMIT };
+            }
+            source = cause.source();
+        }
+        AppError::BadRequest(format!("the request body could not be read: {error}"))
+    })
+}
+
+/// Whether `Content-Type` is JSON: `application/json`, or a `+json` type (as axum's own
+/// `Json` extractor accepts).
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Whether `Content-Type` is `text/plain`, with no charset or a UTF-8-compatible one.

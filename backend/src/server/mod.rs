@@ -34,13 +34,14 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use bedrock_binder_shared::{Catalog, Document};
 use futures_util::FutureExt;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 
@@ -104,16 +105,18 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(aws::router())
         // Applies to every route registered above.
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(compress_json());
+        .method_not_allowed_fallback(method_not_allowed);
+    // Each `Router::layer` call wraps every route once more, and axum clones each wrapping per
+    // request; one call with both layers keeps that to one. (Compression skips the assets,
+    // which carry their own Content-Encoding, and whatever is not JSON.)
+    let layers = ServiceBuilder::new().layer(middleware::from_fn(catch_and_log_failures)).layer(compress_json());
     Router::new()
         // Merged, not nested: each route names its whole path, since `nest` rebuilds the URI
         // of every request it strips, a cost the 304 path's throughput budget notices.
         .merge(api)
         // Unknown paths: a JSON 404 under /api, the UI's index.html elsewhere.
         .fallback(assets::fallback)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn(catch_and_log_failures))
+        .layer(layers)
         .with_state(state)
 }
 
