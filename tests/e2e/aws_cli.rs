@@ -96,7 +96,7 @@ fn a_live_refresh_is_still_there_after_a_restart_without_aws_marked_with_its_reg
     let live = aws_run(&home, &fake, &["--json", "catalog", "--live", "--region", "us-east-1"]).success();
     let live: AwsCatalogResponse = serde_json::from_str(&live.stdout).expect("JSON");
     let fetched_at = live.regions[0].fetched_at.expect("fetched live");
-    let saved = home.dir.path().join(".cache/bedrock-binder/discoveries/us-east-1.json");
+    let saved = home.dir.path().join(".cache/bedrock-binder/discoveries/default/us-east-1.json");
     assert!(saved.is_file(), "saved in the user's cache directory");
     drop(fake);
 

@@ -2,8 +2,9 @@
 //! (of the server or of a CLI command) uses it over the embedded catalog, with its age shown.
 //!
 //! One JSON file per region (`us-east-1.json`) in the user's cache directory
-//! (`$XDG_CACHE_HOME/bedrock-binder/discoveries`, else `~/.cache/…`), replaced atomically after
-//! each successful fetch. It is a cache: a file that cannot be read or parsed (an older format,
+//! (`$XDG_CACHE_HOME/bedrock-binder/discoveries/PROFILE`, else `~/.cache/…`), replaced atomically
+//! after each successful fetch. One folder per AWS profile name, since what a region offers
+//! (application profiles above all) depends on the account the profile signs in to. It is a cache: a file that cannot be read or parsed (an older format,
 //! a half-written file from another tool) is skipped with a log line, never an error, and the
 //! embedded catalog answers instead.
 
@@ -43,16 +44,26 @@ impl SavedDiscoveries {
         SavedDiscoveries { dir: dir.into() }
     }
 
-    /// The user's cache directory for them: `BEDROCK_BINDER_CACHE_DIR`, else
-    /// `$XDG_CACHE_HOME/bedrock-binder/discoveries`, else `$HOME/.cache/bedrock-binder/discoveries`;
-    /// `None` without a home.
-    pub fn in_user_cache() -> Option<SavedDiscoveries> {
-        let non_empty = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
-        if let Some(dir) = non_empty("BEDROCK_BINDER_CACHE_DIR") {
-            return Some(SavedDiscoveries::new(dir.join("discoveries")));
-        }
-        let cache = non_empty("XDG_CACHE_HOME").or_else(|| non_empty("HOME").map(|home| home.join(".cache")))?;
-        Some(SavedDiscoveries::new(cache.join("bedrock-binder").join("discoveries")))
+    /// The user's cache directory for the AWS profile `profile` (`None`: the default chain):
+    /// `BEDROCK_BINDER_CACHE_DIR/discoveries/PROFILE`, else
+    /// `$XDG_CACHE_HOME/bedrock-binder/discoveries/PROFILE`, else under `$HOME/.cache`; `None`
+    /// without a home. The default chain's folder is `default`, as the AWS CLI names it.
+    pub fn in_user_cache(profile: Option<&str>) -> Option<SavedDiscoveries> {
+        let root = user_cache_root()?;
+        // A profile name becomes a folder name: keep it to one harmless path segment.
+        let folder: String = profile
+            .unwrap_or("default")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' })
+            .collect();
+        let folder = if folder.is_empty() || folder.starts_with('.') { format!("_{folder}") } else { folder };
+        Some(SavedDiscoveries::new(root.join(folder)))
+    }
+
+    /// Whether any region of any AWS profile is saved in the user's cache directory.
+    pub fn any_in_user_cache() -> bool {
+        let Some(Ok(folders)) = user_cache_root().map(fs::read_dir) else { return false };
+        folders.filter_map(Result::ok).any(|folder| SavedDiscoveries::new(folder.path()).any())
     }
 
     /// The directory.
@@ -96,6 +107,19 @@ impl SavedDiscoveries {
         let json = serde_json::to_vec(&saved).map_err(io::Error::other)?;
         replace_file(&self.dir.join(format!("{}.json", snapshot.region)), &json)
     }
+}
+
+/// `BEDROCK_BINDER_CACHE_DIR/discoveries`, else `$XDG_CACHE_HOME/bedrock-binder/discoveries`,
+/// else `$HOME/.cache/bedrock-binder/discoveries`.
+fn user_cache_root() -> Option<PathBuf> {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
+    let root = match non_empty("BEDROCK_BINDER_CACHE_DIR") {
+        Some(dir) => dir,
+        None => non_empty("XDG_CACHE_HOME")
+            .or_else(|| non_empty("HOME").map(|home| home.join(".cache")))?
+            .join("bedrock-binder"),
+    };
+    Some(root.join("discoveries"))
 }
 
 fn read(path: &Path) -> Result<RegionSnapshot, String> {
@@ -155,6 +179,17 @@ mod tests {
             .expect("write");
         let regions: Vec<String> = saved.load_all().iter().map(|s| s.region.to_string()).collect();
         assert_eq!(regions, vec!["eu-west-1"], "only the file that is what it says it is");
+    }
+
+    #[test]
+    fn each_aws_profile_has_a_folder_of_its_own_named_safely() {
+        let folder = |profile| {
+            SavedDiscoveries::in_user_cache(profile).map(|saved| saved.dir().file_name().unwrap().to_owned())
+        };
+        // HOME is set for the test process, as it is for a user's.
+        assert_eq!(folder(None).as_deref(), Some(std::ffi::OsStr::new("default")));
+        assert_eq!(folder(Some("prod-admin")).as_deref(), Some(std::ffi::OsStr::new("prod-admin")));
+        assert_eq!(folder(Some("../etc")).as_deref(), Some(std::ffi::OsStr::new("_.._etc")));
     }
 
     #[test]

@@ -37,7 +37,7 @@ pub(super) fn settings(args: &AwsArgs, region: Option<Region>) -> AwsSettings {
     AwsSettings {
         profile: args.profile.clone(),
         region,
-        saved_discoveries: SavedDiscoveries::in_user_cache(),
+        saved_discoveries: SavedDiscoveries::in_user_cache(args.profile.as_deref()),
         ..AwsSettings::default()
     }
 }

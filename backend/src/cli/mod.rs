@@ -335,11 +335,11 @@ impl Session {
             Command::Menu => self.menu(stdin, out, err),
             Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws } => {
                 let settings = AwsSettings {
+                    saved_discoveries: SavedDiscoveries::in_user_cache(aws.profile.as_deref()),
                     profile: aws.profile,
                     region,
                     max_tokens_ceiling,
                     cache_ttl: std::time::Duration::from_secs(catalog_ttl),
-                    saved_discoveries: SavedDiscoveries::in_user_cache(),
                     ..AwsSettings::default()
                 };
                 self.serve(listen, settings, out)
@@ -363,7 +363,7 @@ impl Session {
     /// Says once, on stderr, that the embedded catalog is old when no live discovery is saved to
     /// stand in for it.
     fn note_an_old_catalog(&self, err: &mut dyn Write) -> Result<(), CliError> {
-        let live_cached = SavedDiscoveries::in_user_cache().is_some_and(|saved| saved.any());
+        let live_cached = SavedDiscoveries::any_in_user_cache();
         let notice =
             self.catalog.compiled_on().and_then(|compiled| stale_embedded_notice(compiled, today(), live_cached));
         if let Some(notice) = notice {
