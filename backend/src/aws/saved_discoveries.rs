@@ -183,9 +183,8 @@ mod tests {
 
     #[test]
     fn each_aws_profile_has_a_folder_of_its_own_named_safely() {
-        let folder = |profile| {
-            SavedDiscoveries::in_user_cache(profile).map(|saved| saved.dir().file_name().unwrap().to_owned())
-        };
+        let folder =
+            |profile| SavedDiscoveries::in_user_cache(profile).map(|saved| saved.dir().file_name().unwrap().to_owned());
         // HOME is set for the test process, as it is for a user's.
         assert_eq!(folder(None).as_deref(), Some(std::ffi::OsStr::new("default")));
         assert_eq!(folder(Some("prod-admin")).as_deref(), Some(std::ffi::OsStr::new("prod-admin")));
