@@ -7,6 +7,7 @@ use std::io::Read;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use bedrock_binder::dated_catalog::DatedCatalog;
 use bedrock_binder::server::{AppState, BODY_LIMIT, router};
 use bedrock_binder::store::{FileStore, version_of};
 use bedrock_binder_shared::Catalog;
@@ -734,6 +735,27 @@ async fn json_answers_are_compressed_for_a_client_that_accepts_it_and_exports_ne
     assert_eq!(not_modified.status, StatusCode::NOT_MODIFIED);
     assert_eq!(not_modified.header("content-encoding"), None);
     assert!(not_modified.body.is_empty());
+}
+
+#[tokio::test]
+async fn the_catalog_says_its_date_and_notes_once_when_it_is_over_ninety_days_old() {
+    let home = TestHome::new();
+    let compiled = Catalog::embedded().compiled_on().expect("a compile date");
+    let current = send(&app(&home), get("/api/v1/catalog")).await.json::<CatalogResponse>();
+    assert_eq!(current.compiled_on, Some(compiled));
+    assert_eq!(current.notice, None, "a catalog compiled {compiled} is not old on the day the tests were written");
+
+    let in_a_year = DatedCatalog::with_clock(Catalog::embedded(), || "2027-12-01".parse().expect("date"));
+    let state = AppState::new(FileStore::new(&home.file), Catalog::embedded()).with_catalog(in_a_year);
+    let old = send(&router(state), get("/api/v1/catalog")).await.json::<CatalogResponse>();
+    let notice = old.notice.as_deref().expect("a note that the embedded catalog is old");
+    assert!(notice.contains(&format!("from {compiled}")) && notice.contains("catalog --live"), "{notice}");
+    let opus = |catalog: &CatalogResponse| {
+        let id = "anthropic.claude-opus-4-1-20250805-v1:0";
+        catalog.models.iter().find(|model| model.id.as_str() == id).map(|model| model.lifecycle).expect("opus 4.1")
+    };
+    assert_eq!(opus(&current), Lifecycle::Legacy, "until its end of life on 2027-01-08");
+    assert_eq!(opus(&old), Lifecycle::Eol, "lifecycle is judged on the server's date");
 }
 
 #[tokio::test]

@@ -88,6 +88,13 @@ impl AppState {
         Ok(Document::parse(&self.load_file().await?.text))
     }
 
+    /// The same state with the catalog evaluated by another clock (tests fix the date).
+    #[must_use]
+    pub fn with_catalog(mut self, catalog: DatedCatalog) -> Self {
+        self.catalog = catalog;
+        self
+    }
+
     /// The same state with another AWS handle (tests point one at the fake Bedrock).
     #[must_use]
     pub fn with_aws(mut self, aws: Aws) -> Self {
