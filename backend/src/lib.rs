@@ -7,4 +7,5 @@ pub mod aws;
 pub mod cli;
 pub mod dated_catalog;
 pub mod server;
+pub mod storage;
 pub mod store;

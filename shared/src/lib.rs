@@ -22,6 +22,7 @@ pub mod diagnostic;
 pub mod did_you_mean;
 pub mod diff;
 pub mod document;
+pub mod env_name;
 pub mod fact_source;
 mod fast_hash;
 pub mod geo;
