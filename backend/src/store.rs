@@ -330,7 +330,7 @@ fn read_current(target: &Path) -> io::Result<Option<(Vec<u8>, fs::Permissions)>>
 /// lasts until the returned handle is dropped; the handle also serves to fsync the
 /// directory.
 #[cfg(unix)]
-fn lock_dir(dir: &Path) -> io::Result<Option<File>> {
+pub(crate) fn lock_dir(dir: &Path) -> io::Result<Option<File>> {
     let handle = File::open(dir)?;
     handle.lock()?;
     Ok(Some(handle))
@@ -339,7 +339,7 @@ fn lock_dir(dir: &Path) -> io::Result<Option<File>> {
 /// Elsewhere a directory cannot be opened as a plain `File`, so there is no lock (and no
 /// directory fsync); the compare still catches edits made before the re-read.
 #[cfg(not(unix))]
-fn lock_dir(_dir: &Path) -> io::Result<Option<File>> {
+pub(crate) fn lock_dir(_dir: &Path) -> io::Result<Option<File>> {
     Ok(None)
 }
 

@@ -22,7 +22,7 @@ use bedrock_binder_shared::Version;
 use bedrock_binder_shared::env_name::EnvName;
 
 use super::{EnvSettings, EnvState, HistoryEntry, Seq, Storage, StorageError, StoredEnv, settings_bytes};
-use crate::store::{replace_file, version_of};
+use crate::store::{lock_dir, replace_file, version_of};
 
 /// The environment's file, as TPipe reads it.
 const TEXT_FILE: &str = "inference.txt";
@@ -105,22 +105,6 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, StorageError> {
 /// The version of the file's bytes; a missing file has the version of empty bytes.
 fn version_at(path: &Path) -> Result<Version, StorageError> {
     Ok(version_of(&read_optional(path)?.unwrap_or_default()))
-}
-
-/// Opens `dir` and takes an exclusive lock on it until the handle is dropped, as
-/// [`crate::store`] does; the handle also serves to fsync the directory.
-#[cfg(unix)]
-fn lock_dir(dir: &Path) -> io::Result<Option<File>> {
-    let handle = File::open(dir)?;
-    handle.lock()?;
-    Ok(Some(handle))
-}
-
-/// Elsewhere a directory cannot be opened as a `File`, so there is no lock; the compare
-/// still catches what changed before it.
-#[cfg(not(unix))]
-fn lock_dir(_dir: &Path) -> io::Result<Option<File>> {
-    Ok(None)
 }
 
 /// Removes `path` if it exists, then makes the removal durable.
