@@ -29,6 +29,7 @@ pub mod geo;
 pub mod model_id;
 pub mod profile_ref;
 pub mod profile_suggestion;
+pub mod promote;
 pub mod region;
 pub mod validate;
 pub mod version;
