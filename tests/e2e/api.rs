@@ -759,6 +759,46 @@ async fn the_catalog_says_its_date_and_notes_once_when_it_is_over_ninety_days_ol
 }
 
 #[tokio::test]
+async fn apps_read_the_default_environment_byte_for_byte_with_a_strong_etag_and_304() {
+    let bytes =
+        b"\xef\xbb\xbf# team\r\namazon.nova-pro-v1:0 = us.amazon.nova-pro-v1:0\r\nmeta.llama3-8b-instruct-v1:0=";
+    let home = TestHome::new();
+    home.write(bytes);
+    let app = app(&home);
+    let reply = send(&app, get("/v1/envs/default/inference.txt")).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.body.as_ref(), bytes, "byte for byte: BOM, CRLF, spaces, no final newline");
+    assert_eq!(reply.header("content-type"), Some("text/plain; charset=utf-8"));
+    let tag = reply.etag();
+    assert!(tag.starts_with('"') && !tag.starts_with("W/"), "a strong ETag: {tag}");
+    let again = Request::get("/v1/envs/default/inference.txt").header(header::IF_NONE_MATCH, &tag).body(Body::empty());
+    let again = send(&app, again.unwrap()).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert_eq!(again.etag(), tag);
+
+    let unknown = send(&app, get("/v1/envs/prod/inference.txt")).await.error(StatusCode::NOT_FOUND);
+    assert_eq!(unknown.code, "unknown-environment");
+    let traversal = send(&app, get("/v1/envs/..%2Fetc/inference.txt")).await.error(StatusCode::BAD_REQUEST);
+    assert!(traversal.message.contains("environment"), "{}", traversal.message);
+}
+
+#[tokio::test]
+async fn resolve_answers_as_tpipe_for_a_profile_a_direct_line_a_duplicate_and_an_unbound_model() {
+    let home = TestHome::with_file(&format!("{NOVA}=eu.amazon.nova-pro-v1:0\n{NOVA} = {NOVA_US}\n{SONNET}=\n"));
+    let app = app(&home);
+    let resolve = |model: &str| get(&format!("/v1/envs/default/resolve?model={model}"));
+    let nova: serde_json::Value = send(&app, resolve(NOVA)).await.json();
+    assert_eq!(nova, serde_json::json!({"model": NOVA, "value": NOVA_US, "kind": "profile", "line": 2}));
+    let sonnet: serde_json::Value = send(&app, resolve(SONNET)).await.json();
+    assert_eq!(sonnet, serde_json::json!({"model": SONNET, "value": SONNET, "kind": "direct", "line": 3}));
+    let lite: serde_json::Value = send(&app, resolve("amazon.nova-lite-v1:0")).await.json();
+    assert_eq!(lite["kind"], "unbound");
+    assert_eq!(lite["line"], serde_json::Value::Null);
+    let missing = send(&app, get("/v1/envs/default/resolve")).await.error(StatusCode::BAD_REQUEST);
+    assert_eq!(missing.code, "invalid-query");
+}
+
+#[tokio::test]
 async fn a_server_failure_is_a_generic_500_without_internal_text() {
     let home = TestHome::new();
     fs::create_dir_all(&home.file).unwrap();

@@ -38,7 +38,7 @@ const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// else the page `PATH.html`, else `index.html`.
 pub(super) async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Response {
     let path = uri.path();
-    if path == "/api" || path.starts_with("/api/") {
+    if path == "/api" || path.starts_with("/api/") || path.starts_with("/v1/") {
         return AppError::NotFound.into_response();
     }
     if method != Method::GET && method != Method::HEAD {

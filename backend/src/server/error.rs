@@ -32,6 +32,9 @@ pub enum AppError {
     /// 404 `not-found`: no API route has this path.
     #[error("no API route at this path; the API lives under /api/v1")]
     NotFound,
+    /// 404 `unknown-environment`: no environment has this name.
+    #[error("there is no environment `{0}`; without a team store this server has only `default`")]
+    UnknownEnvironment(String),
     /// 405 `method-not-allowed`: the route exists but not for this method.
     #[error("this route does not accept this method")]
     MethodNotAllowed,
@@ -153,6 +156,7 @@ impl AppError {
             AppError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid-query"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not-found"),
+            AppError::UnknownEnvironment(_) => (StatusCode::NOT_FOUND, "unknown-environment"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
             AppError::Conflict { .. } => (StatusCode::PRECONDITION_FAILED, "conflict"),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),

@@ -11,6 +11,7 @@
 //! | `GET /api/v1/export`, `POST /api/v1/import/preview` | [`transfer`] |
 //! | `GET /api/v1/health` | [`health`] |
 //! | `/api/v1/aws/…`: status, refresh, live catalog, test, check, profiles, bind-required | [`aws`] |
+//! | `GET /v1/envs/{env}/inference.txt`, `GET /v1/envs/{env}/resolve` (for apps) | [`read_api`] |
 //! | everything else: the UI, with `index.html` for unknown paths | [`assets`] |
 //!
 //! The server keeps nothing of the file between requests: every request reads it from disk,
@@ -25,6 +26,7 @@ mod conditional;
 mod error;
 mod extract;
 mod health;
+mod read_api;
 mod transfer;
 mod write;
 
@@ -111,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(transfer::router())
         .merge(health::router())
         .merge(aws::router())
+        .merge(read_api::router())
         // Applies to every route registered above.
         .method_not_allowed_fallback(method_not_allowed);
     // Each `Router::layer` call wraps every route once more, and axum clones each wrapping per

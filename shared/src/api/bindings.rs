@@ -184,6 +184,46 @@ pub struct ImportPreview {
     pub has_errors: bool,
 }
 
+/// How TPipe resolves a model: the winning line's value if it is not empty (`profile`), the
+/// model itself if the value is empty (`direct`) or the model is not bound at all (`unbound`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResolvedKind {
+    /// A non-empty value: call it instead of the model id.
+    Profile,
+    /// Bound with an empty value: call the model id directly.
+    Direct,
+    /// No line binds the model: TPipe calls the model id as it is.
+    Unbound,
+}
+
+/// `GET /v1/envs/{env}/resolve?model=ID`: what an app calls for `model`, resolved exactly as
+/// TPipe resolves it (split at the first `=`, both sides trimmed, the last duplicate wins).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResolveResponse {
+    /// The model asked about (trimmed).
+    pub model: String,
+    /// The `modelId` to send: the profile for `profile`, the model itself otherwise.
+    pub value: String,
+    /// Which of the three it is.
+    pub kind: ResolvedKind,
+    /// The winning line (1-based), or `None` when unbound.
+    pub line: Option<usize>,
+}
+
+impl ResolveResponse {
+    /// Resolves `model` in `document` as TPipe does.
+    pub fn resolve(document: &Document, model: &str) -> ResolveResponse {
+        let model = model.trim();
+        let (value, kind, line) = match document.get(model) {
+            Some(winner) if !winner.value.is_empty() => (winner.value, ResolvedKind::Profile, Some(winner.line)),
+            Some(winner) => (model, ResolvedKind::Direct, Some(winner.line)),
+            None => (model, ResolvedKind::Unbound, None),
+        };
+        ResolveResponse { model: model.to_owned(), value: value.to_owned(), kind, line }
+    }
+}
+
 /// `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Health {

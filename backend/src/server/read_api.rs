@@ -1,0 +1,112 @@
+//! `/v1/envs/{env}/…`: the read API for the apps that consume bindings, outside `/api/v1`
+//! (the UI's API) so that it can be versioned and granted on its own.
+//!
+//! | route | what |
+//! |---|---|
+//! | `GET /v1/envs/{env}/inference.txt` | the environment's file, byte for byte, with a strong `ETag`; 304 on `If-None-Match` |
+//! | `GET /v1/envs/{env}/resolve?model=ID` | `{model, value, kind, line}`, resolved exactly as TPipe resolves it |
+//!
+//! Without a team store the server has one environment, `default`: the file it serves.
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use bedrock_binder_shared::api::ResolveResponse;
+use bedrock_binder_shared::env_name::EnvName;
+use serde::Deserialize;
+
+use super::conditional::{Condition, etag, none_match_names};
+use super::error::AppError;
+use super::extract::Query;
+use super::{AppState, blocking};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/v1/envs/{env}/inference.txt", get(inference_txt))
+        .route("/v1/envs/{env}/resolve", get(resolve))
+}
+
+/// The environment named in the path; only `default` exists without a store.
+fn environment(name: &str) -> Result<EnvName, AppError> {
+    let env: EnvName = name.parse().map_err(|error| AppError::InvalidQuery(format!("environment: {error}")))?;
+    if env != EnvName::default() {
+        return Err(AppError::UnknownEnvironment(env.to_string()));
+    }
+    Ok(env)
+}
+
+/// `GET /v1/envs/{env}/inference.txt`: `text/plain`, the stored bytes as they are.
+async fn inference_txt(
+    State(state): State<AppState>,
+    Path(env): Path<String>,
+    request: Request,
+) -> Result<Response, AppError> {
+    environment(&env)?;
+    if let Some(version) = state.store.unchanged_version()
+        && none_match_names(request.headers(), &version)
+    {
+        return Ok(not_modified(&version));
+    }
+    let condition = Condition::if_none_match(request.headers());
+    let snapshot = blocking(move || Ok(state.store.load()?)).await?;
+    if condition.is_some_and(|condition| condition.matches_weakly(&snapshot.version, snapshot.existed)) {
+        return Ok(not_modified(&snapshot.version));
+    }
+    let headers = [
+        (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        (header::ETAG, etag(&snapshot.version)),
+    ];
+    Ok((headers, snapshot.text).into_response())
+}
+
+fn not_modified(version: &bedrock_binder_shared::Version) -> Response {
+    (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(version))]).into_response()
+}
+
+/// The query of `resolve`.
+#[derive(Debug, Deserialize)]
+struct ResolveQuery {
+    model: Option<String>,
+}
+
+/// `GET /v1/envs/{env}/resolve?model=ID`.
+async fn resolve(
+    State(state): State<AppState>,
+    Path(env): Path<String>,
+    Query(query): Query<ResolveQuery>,
+) -> Result<Json<ResolveResponse>, AppError> {
+    environment(&env)?;
+    let model = query.model.as_deref().map(str::trim).filter(|model| !model.is_empty());
+    let model =
+        model.ok_or_else(|| AppError::InvalidQuery("model: give the model id to resolve".to_owned()))?.to_owned();
+    let document = state.load_document().await?;
+    Ok(Json(ResolveResponse::resolve(&document, &model)))
+}
+
+#[cfg(test)]
+mod tests {
+    use bedrock_binder_shared::Document;
+    use bedrock_binder_shared::api::ResolvedKind;
+
+    use super::*;
+
+    fn resolve_text(text: &str, model: &str) -> ResolveResponse {
+        ResolveResponse::resolve(&Document::parse(text), model)
+    }
+
+    #[test]
+    fn resolution_follows_tpipe_last_duplicate_wins_and_an_empty_value_is_direct() {
+        let text = "# c\nm.a=us.m.a\nm.a = eu.m.a \nm.b=\nm.b=us.m.b\nm.c=us.m.c\nm.c=\n";
+        let a = resolve_text(text, " m.a ");
+        assert_eq!((a.value.as_str(), a.kind, a.line), ("eu.m.a", ResolvedKind::Profile, Some(3)));
+        let b = resolve_text(text, "m.b");
+        assert_eq!((b.value.as_str(), b.kind, b.line), ("us.m.b", ResolvedKind::Profile, Some(5)));
+        let c = resolve_text(text, "m.c");
+        assert_eq!((c.value.as_str(), c.kind, c.line), ("m.c", ResolvedKind::Direct, Some(7)));
+        let d = resolve_text(text, "m.d");
+        assert_eq!((d.value.as_str(), d.kind, d.line), ("m.d", ResolvedKind::Unbound, None));
+    }
+}
