@@ -29,7 +29,7 @@ pub(crate) struct Run {
 }
 
 impl Run {
-    fn from(output: Output) -> Run {
+    pub(crate) fn from(output: Output) -> Run {
         Run {
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),

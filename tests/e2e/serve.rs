@@ -139,3 +139,46 @@ fn a_server_error_is_logged_without_stopping_the_server_or_its_shutdown() {
     assert_eq!(status, "HTTP/1.1 200 OK");
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+#[test]
+fn pull_writes_only_when_the_environment_changed_and_keeps_the_copy_when_the_server_is_down() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let team = TestHome::with_file("# team\r\namazon.nova-pro-v1:0=us.amazon.nova-pro-v1:0\r\n");
+    let server = Server::start(&team, &[]);
+    let url = format!("http://{}", server.addr);
+    let app = TestHome::new();
+    let target = app.dir.path().join("app").join("inference.txt");
+    let pull = |env: &str| {
+        let output = app
+            .command()
+            .arg("--file")
+            .arg(&target)
+            .args(["pull", "--server", &url, "--env", env])
+            .output()
+            .expect("run pull");
+        crate::helpers::Run::from(output)
+    };
+
+    let first = pull("default").success();
+    assert!(first.stdout.starts_with("✓ Wrote default from "), "{}", first.stdout);
+    assert_eq!(std::fs::read(&target).expect("written"), std::fs::read(&team.file).expect("team file"));
+    assert_eq!(std::fs::metadata(&target).expect("meta").permissions().mode() & 0o777, 0o600, "0600 on create");
+    let written_at = std::fs::metadata(&target).expect("meta").modified().expect("mtime");
+
+    let second = pull("default").success();
+    assert!(second.stdout.contains("is up to date with default"), "{}", second.stdout);
+    assert_eq!(std::fs::metadata(&target).expect("meta").modified().expect("mtime"), written_at, "not touched");
+
+    team.write(b"# team\r\namazon.nova-pro-v1:0=\r\n");
+    pull("default").success();
+    assert_eq!(std::fs::read(&target).expect("updated"), b"# team\r\namazon.nova-pro-v1:0=\r\n");
+
+    let unknown = pull("prod").failure();
+    assert!(unknown.stderr.contains("404") && unknown.stderr.contains("was kept"), "{}", unknown.stderr);
+
+    assert_eq!(server.terminate().code(), Some(0));
+    let down = pull("default").failure();
+    assert!(down.stderr.contains("cannot reach") && down.stderr.contains("was kept as it was"), "{}", down.stderr);
+    assert_eq!(std::fs::read(&target).expect("kept"), b"# team\r\namazon.nova-pro-v1:0=\r\n");
+}

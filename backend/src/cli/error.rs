@@ -47,6 +47,9 @@ pub enum CliError {
         /// Comma-separated known regions.
         known: String,
     },
+    /// `pull` could not bring the environment; the local copy was kept.
+    #[error("{0}")]
+    Pull(String),
     /// `serve` could not start: the runtime, or listening on the address.
     #[error("cannot serve on {addr}: {source}")]
     Serve {
@@ -86,6 +89,7 @@ impl CliError {
             CliError::UnknownRegion { .. } => "unknown-region",
             CliError::FileExists(_) => "file-exists",
             CliError::Serve { .. } => "serve",
+            CliError::Pull(_) => "pull-failed",
             CliError::Aws(_) => "aws-error",
             CliError::ConfirmationRequired(_) => "confirmation-required",
             CliError::Runtime(_) => "runtime",

@@ -8,6 +8,7 @@ mod error;
 mod listing;
 mod menu;
 mod profiles;
+mod pull;
 mod report;
 mod serve;
 
@@ -15,6 +16,7 @@ use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use bedrock_binder_shared::env_name::EnvName;
 use bedrock_binder_shared::fact_source::stale_embedded_notice;
 use bedrock_binder_shared::{Catalog, Document, Region};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -94,6 +96,16 @@ pub enum Command {
         /// `inference-txt` prints the file byte for byte; `json` prints the resolved bindings.
         #[arg(long, value_enum, default_value_t = ExportFormat::InferenceTxt)]
         format: ExportFormat,
+    },
+    /// Bring an environment's inference.txt from a team server to the file (--file), writing
+    /// it only when it changed; the previous copy stays when the server cannot be reached.
+    Pull {
+        /// The team server's URL, such as `https://bindings.example.com`.
+        #[arg(long, env = "BEDROCK_BINDER_SERVER", value_name = "URL")]
+        server: String,
+        /// The environment to bring.
+        #[arg(long, value_name = "NAME", default_value_t = EnvName::DEFAULT)]
+        env: EnvName,
     },
     /// The interactive menu (what a bare `bedrock-binder` starts on a terminal).
     Menu,
@@ -333,6 +345,7 @@ impl Session {
             Command::Init { force } => self.init(force, out),
             Command::Export { format } => self.export(format, out, err),
             Command::Menu => self.menu(stdin, out, err),
+            Command::Pull { server, env } => self.pull(&server, &env, out),
             Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws } => {
                 let settings = AwsSettings {
                     saved_discoveries: SavedDiscoveries::in_user_cache(aws.profile.as_deref()),
