@@ -211,6 +211,18 @@ mod tests {
         })
     }
 
+    /// Catalog data of just `models`, with no filters' lists.
+    fn only(models: Vec<CatalogModel>) -> CatalogData {
+        CatalogData::new(CatalogResponse {
+            source: String::new(),
+            regions: vec![],
+            providers: vec![],
+            models,
+            compiled_on: None,
+            notice: None,
+        })
+    }
+
     fn ids(data: &CatalogData, filter: &CatalogFilter) -> Vec<String> {
         data.matching(filter).into_iter().map(|i| data.models()[i].id.to_string()).collect()
     }
@@ -237,14 +249,7 @@ mod tests {
             model.lifecycle = Lifecycle::Active;
             model.launched = launched.parse().ok();
         }
-        let data = CatalogData::new(CatalogResponse {
-            source: String::new(),
-            regions: vec![],
-            providers: vec![],
-            models,
-            compiled_on: None,
-            notice: None,
-        });
+        let data = only(models);
         let newest_first = ["anthropic.claude-sonnet-4-5-20250929-v1:0", "anthropic.claude-3-haiku-20240307-v1:0"];
         assert_eq!(ids(&data, &CatalogFilter { query: "anthropic".into(), ..Default::default() }), newest_first);
         assert_eq!(ids(&data, &CatalogFilter { provider: "Anthropic".into(), ..Default::default() }), newest_first);
@@ -333,14 +338,7 @@ mod tests {
                 model
             })
             .collect();
-        let data = CatalogData::new(CatalogResponse {
-            source: String::new(),
-            regions: vec![],
-            providers: vec![],
-            models,
-            compiled_on: None,
-            notice: None,
-        });
+        let data = only(models);
         let filter = CatalogFilter { query: "MODEL-19".into(), ..Default::default() };
         // model-19, model-190..199, model-1900..1999
         assert_eq!(data.matching(&filter).len(), 1 + 10 + 100);
