@@ -9,19 +9,19 @@
 //! the edit is.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use bedrock_binder_shared::api::{BindRequest, BindingsResponse, UnbindRequest};
 use bedrock_binder_shared::validate::validate;
-use bedrock_binder_shared::{Binding, Document, Unbinding, Version};
+use bedrock_binder_shared::{Binding, Document, Unbinding};
 
-use super::conditional::{Condition, etag, none_match_names};
+use super::AppState;
+use super::conditional::{Condition, ConditionalRead, etag, not_modified};
 use super::error::AppError;
 use super::extract::{JsonBody, PlainText};
 use super::write::{Edited, write_edit};
-use super::{AppState, blocking};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -33,36 +33,17 @@ pub(super) fn router() -> Router<AppState> {
 /// `GET /api/v1/bindings`: the file, parsed and validated. 304 when `If-None-Match` names
 /// the current version.
 async fn read(State(state): State<AppState>, request: Request) -> Result<Response, AppError> {
-    // The UI polls with If-None-Match; when one `stat` proves the file is as last read,
-    // answer at once, from the request's headers as they are, instead of reading and hashing
-    // the file on the blocking pool.
-    if let Some(version) = state.store.unchanged_version()
-        && none_match_names(request.headers(), &version)
-    {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag(&version)), no_cache()]).into_response());
-    }
-    let condition = Condition::if_none_match(request.headers());
-    let answer = blocking(move || {
-        let snapshot = state.store.load()?;
-        if condition.is_some_and(|condition| condition.matches_weakly(&snapshot.version, snapshot.existed)) {
-            return Ok(Read::NotModified(snapshot.version));
-        }
-        let document = Document::parse(&snapshot.text);
-        let diagnostics = validate(&document, &state.catalog.current());
-        Ok(Read::Full(BindingsResponse::new(&document, snapshot.version, diagnostics, snapshot.existed)))
-    })
-    .await?;
+    let answer = state
+        .read_unless_current(request.headers(), |snapshot, catalog| {
+            let document = Document::parse(&snapshot.text);
+            let diagnostics = validate(&document, catalog);
+            BindingsResponse::new(&document, snapshot.version, diagnostics, snapshot.existed)
+        })
+        .await?;
     Ok(match answer {
-        Read::NotModified(version) => {
-            (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(&version)), no_cache()]).into_response()
-        }
-        Read::Full(body) => respond(body),
+        ConditionalRead::NotModified(version) => not_modified(&version),
+        ConditionalRead::Read(body) => respond(body),
     })
-}
-
-enum Read {
-    NotModified(Version),
-    Full(BindingsResponse),
 }
 
 /// `PUT /api/v1/bindings`: replace the whole file with a `text/plain` body.

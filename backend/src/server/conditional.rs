@@ -1,7 +1,8 @@
 //! Conditional requests (RFC 9110 §13): the file's [`Version`] as a strong `ETag`, `If-Match`
 //! on writes and `If-None-Match` on reads.
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use bedrock_binder_shared::Version;
 
 use super::error::AppError;
@@ -11,6 +12,23 @@ pub(crate) fn etag(version: &Version) -> HeaderValue {
     // A version is a hex digest, which is always a valid header value; the fallback only
     // keeps a future version format from panicking.
     HeaderValue::from_str(&format!("\"{version}\"")).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+}
+
+/// 304 for `version`, with its `ETag` and, like the 200 it stands for, `Cache-Control: no-cache`.
+pub(crate) fn not_modified(version: &Version) -> Response {
+    (
+        StatusCode::NOT_MODIFIED,
+        [(header::ETAG, etag(version)), (header::CACHE_CONTROL, HeaderValue::from_static("no-cache"))],
+    )
+        .into_response()
+}
+
+/// What a read conditional on `If-None-Match` found.
+pub(crate) enum ConditionalRead<T> {
+    /// The client has the current version: answer [`not_modified`].
+    NotModified(Version),
+    /// The file changed (or the client has no copy): what the caller made of it.
+    Read(T),
 }
 
 /// A parsed `If-Match` or `If-None-Match` header.

@@ -47,6 +47,7 @@ use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 
+use self::conditional::{Condition, ConditionalRead, none_match_names};
 use crate::aws::{Aws, AwsSettings};
 use crate::dated_catalog::DatedCatalog;
 use crate::store::{FileStore, Snapshot};
@@ -83,6 +84,32 @@ impl AppState {
     async fn load_file(&self) -> Result<Snapshot, AppError> {
         let store = self.store.clone();
         blocking(move || Ok(store.load()?)).await
+    }
+
+    /// The file, unless `headers`' `If-None-Match` names its current version. When one `stat`
+    /// proves the file is as last read, that is answered at once, from the headers as they are
+    /// (the path the UI and `pull` poll); otherwise the file is read and `then` makes the
+    /// answer of it, both on the blocking pool.
+    async fn read_unless_current<T, F>(&self, headers: &HeaderMap, then: F) -> Result<ConditionalRead<T>, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce(Snapshot, &Catalog) -> T + Send + 'static,
+    {
+        if let Some(version) = self.store.unchanged_version()
+            && none_match_names(headers, &version)
+        {
+            return Ok(ConditionalRead::NotModified(version));
+        }
+        let condition = Condition::if_none_match(headers);
+        let state = self.clone();
+        blocking(move || {
+            let snapshot = state.store.load()?;
+            if condition.is_some_and(|condition| condition.matches_weakly(&snapshot.version, snapshot.existed)) {
+                return Ok(ConditionalRead::NotModified(snapshot.version));
+            }
+            Ok(ConditionalRead::Read(then(snapshot, &state.catalog.current())))
+        })
+        .await
     }
 
     /// The file as it is now, parsed.

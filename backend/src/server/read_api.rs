@@ -9,7 +9,7 @@
 //! Without a team store the server has one environment, `default`: the file it serves.
 
 use axum::extract::{Path, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -17,10 +17,10 @@ use bedrock_binder_shared::api::ResolveResponse;
 use bedrock_binder_shared::env_name::EnvName;
 use serde::Deserialize;
 
-use super::conditional::{Condition, etag, none_match_names};
+use super::AppState;
+use super::conditional::{ConditionalRead, etag, not_modified};
 use super::error::AppError;
 use super::extract::Query;
-use super::{AppState, blocking};
 
 pub(super) fn router() -> Router<AppState> {
     Router::new()
@@ -44,26 +44,17 @@ async fn inference_txt(
     request: Request,
 ) -> Result<Response, AppError> {
     environment(&env)?;
-    if let Some(version) = state.store.unchanged_version()
-        && none_match_names(request.headers(), &version)
-    {
-        return Ok(not_modified(&version));
-    }
-    let condition = Condition::if_none_match(request.headers());
-    let snapshot = blocking(move || Ok(state.store.load()?)).await?;
-    if condition.is_some_and(|condition| condition.matches_weakly(&snapshot.version, snapshot.existed)) {
-        return Ok(not_modified(&snapshot.version));
-    }
+    let answer = state.read_unless_current(request.headers(), |snapshot, _| snapshot).await?;
+    let snapshot = match answer {
+        ConditionalRead::NotModified(version) => return Ok(not_modified(&version)),
+        ConditionalRead::Read(snapshot) => snapshot,
+    };
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
         (header::ETAG, etag(&snapshot.version)),
     ];
     Ok((headers, snapshot.text).into_response())
-}
-
-fn not_modified(version: &bedrock_binder_shared::Version) -> Response {
-    (StatusCode::NOT_MODIFIED, [(header::ETAG, etag(version))]).into_response()
 }
 
 /// The query of `resolve`.
