@@ -330,6 +330,8 @@ pub struct Catalog {
     /// The day the lifecycle is evaluated on; `None` (stated lifecycles only) for a catalog built
     /// from models until [`Catalog::set_today`] is called.
     today: Option<CalendarDate>,
+    /// The header's `Compiled YYYY-MM-DD` date, read once when parsed.
+    compiled: Option<CalendarDate>,
 }
 
 impl Catalog {
@@ -387,8 +389,9 @@ impl Catalog {
         }
         let header = header.join("\n");
         let stated = models.iter().map(|model| model.lifecycle).collect();
-        let mut catalog = Catalog { models, index, header, stated, today: None };
-        if let Some(compiled) = compiled_on(&catalog.header) {
+        let compiled = compiled_on(&header);
+        let mut catalog = Catalog { models, index, header, stated, today: None, compiled };
+        if let Some(compiled) = compiled {
             catalog.set_today(compiled);
         }
         Ok(catalog)
@@ -403,7 +406,8 @@ impl Catalog {
         // Stable, so equal ids keep their input order.
         models.sort_by(|a, b| a.id.cmp(&b.id));
         let stated = models.iter().map(|model| model.lifecycle).collect();
-        let mut catalog = Catalog { models, index: Default::default(), header: String::new(), stated, today: None };
+        let mut catalog =
+            Catalog { models, index: Default::default(), header: String::new(), stated, today: None, compiled: None };
         for (i, model) in catalog.models.iter().enumerate() {
             catalog.index.entry(model.id.as_str().to_owned()).or_insert(Entry::Model(i, model.lifecycle));
             for (j, profile) in model.system_profiles.iter().enumerate() {
@@ -544,7 +548,7 @@ impl Catalog {
 
     /// The day the catalog was compiled, from its header (`Compiled YYYY-MM-DD …`).
     pub fn compiled_on(&self) -> Option<CalendarDate> {
-        compiled_on(&self.header)
+        self.compiled
     }
 }
 

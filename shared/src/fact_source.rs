@@ -45,9 +45,14 @@ pub fn age(seconds: u64) -> String {
 
 /// What to tell a user once when the embedded catalog is more than
 /// [`EMBEDDED_CATALOG_STALE_AFTER_DAYS`] old and nothing live is cached; `None` otherwise.
-pub fn stale_embedded_notice(compiled: CalendarDate, today: CalendarDate, live_cached: bool) -> Option<String> {
+/// `live_cached` is asked only for an old catalog, so a caller may look on disk for it.
+pub fn stale_embedded_notice(
+    compiled: CalendarDate,
+    today: CalendarDate,
+    live_cached: impl FnOnce() -> bool,
+) -> Option<String> {
     let days = today.days_after(compiled);
-    (days > EMBEDDED_CATALOG_STALE_AFTER_DAYS && !live_cached).then(|| {
+    (days > EMBEDDED_CATALOG_STALE_AFTER_DAYS && !live_cached()).then(|| {
         format!(
             "the embedded catalog is from {compiled} ({days} days ago) and nothing live is cached; \
              new models and profiles may be missing. Refresh from AWS: `bedrock-binder catalog --live`, \
@@ -80,9 +85,9 @@ mod tests {
     #[test]
     fn an_embedded_catalog_over_ninety_days_old_is_called_out_only_without_live_data() {
         let compiled = date("2026-12-01");
-        assert_eq!(stale_embedded_notice(compiled, date("2027-03-01"), false), None, "90 days is not over 90");
-        let notice = stale_embedded_notice(compiled, date("2027-03-02"), false).expect("91 days");
+        assert_eq!(stale_embedded_notice(compiled, date("2027-03-01"), || false), None, "90 days is not over 90");
+        let notice = stale_embedded_notice(compiled, date("2027-03-02"), || false).expect("91 days");
         assert!(notice.contains("2026-12-01 (91 days ago)") && notice.contains("catalog --live"), "{notice}");
-        assert_eq!(stale_embedded_notice(compiled, date("2027-06-01"), true), None, "live data answers instead");
+        assert_eq!(stale_embedded_notice(compiled, date("2027-06-01"), || true), None, "live data answers instead");
     }
 }

@@ -376,9 +376,11 @@ impl Session {
     /// Says once, on stderr, that the embedded catalog is old when no live discovery is saved to
     /// stand in for it.
     fn note_an_old_catalog(&self, err: &mut dyn Write) -> Result<(), CliError> {
-        let live_cached = SavedDiscoveries::any_in_user_cache();
-        let notice =
-            self.catalog.compiled_on().and_then(|compiled| stale_embedded_notice(compiled, today(), live_cached));
+        // The cache directory is looked at only when the catalog is old.
+        let notice = self
+            .catalog
+            .compiled_on()
+            .and_then(|compiled| stale_embedded_notice(compiled, today(), SavedDiscoveries::any_in_user_cache));
         if let Some(notice) = notice {
             writeln!(err, "note: {notice}")?;
         }

@@ -49,10 +49,9 @@ async fn list(
         providers,
         models: catalog.models().iter().filter(|model| filter.accepts(model)).cloned().collect(),
         compiled_on: catalog.compiled_on(),
-        notice: catalog
-            .compiled_on()
-            .zip(catalog.today())
-            .and_then(|(compiled, today)| stale_embedded_notice(compiled, today, state.aws.discovery().any_cached())),
+        notice: catalog.compiled_on().zip(catalog.today()).and_then(|(compiled, today)| {
+            stale_embedded_notice(compiled, today, || state.aws.discovery().any_cached())
+        }),
     }))
 }
 
