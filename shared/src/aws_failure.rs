@@ -476,6 +476,27 @@ mod tests {
     use super::*;
     use crate::profile_suggestion::ProfileSuggestionKind;
 
+    #[test]
+    fn no_credentials_is_said_in_plain_words_with_the_sdk_chain_apart() {
+        let chain = "failed to load IMDS session token: service error: request forbidden (HTTP 403)";
+        let failure = AwsFailure::no_credentials(Some(chain));
+        assert_eq!(failure.explanation, "No AWS credentials were found. The app keeps working on the offline catalog.");
+        assert_eq!(failure.detail.as_deref(), Some(chain));
+    }
+
+    #[test]
+    fn a_chain_after_a_colon_is_kept_apart_and_other_explanations_are_whole() {
+        let unreachable = AwsFailure::unreachable("dispatch failure: connection refused");
+        assert_eq!(unreachable.explanation, "The AWS endpoint could not be reached.");
+        assert_eq!(unreachable.detail.as_deref(), Some("dispatch failure: connection refused"));
+        let loading = AwsFailure::credentials_error("profile `dev` (in ~/.aws/config) is broken");
+        assert_eq!(loading.explanation, "The AWS credentials could not be loaded.");
+        assert_eq!(loading.detail.as_deref(), Some("profile `dev` (in ~/.aws/config) is broken"));
+        assert_eq!(AwsFailure::no_credentials(None).detail, None);
+        let expired = AwsFailure::expired_credentials(Some("dev"), true);
+        assert_eq!(expired.detail, None, "nothing apart from an explanation that is whole");
+    }
+
     const SONNET: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 
     #[test]

@@ -6,7 +6,6 @@ use leptos::prelude::*;
 
 use crate::ctx::use_ctx;
 use crate::state::aws::fix::{fix_label, fix_write};
-use crate::state::aws::status::plain_failure;
 
 /// A failed AWS call, explained. The fix button applies the fix as an ordinary write
 /// (conflicts and all), then runs `on_fixed`, so the caller can try the call again.
@@ -17,7 +16,6 @@ pub fn AwsFailureView(failure: AwsFailure, #[prop(optional)] on_fixed: Option<Ca
     // caller) afresh; `on_fixed` then belongs to a view that is gone and must not run.
     let alive = StoredValue::new(());
     let code = failure.code.as_str();
-    let plain = plain_failure(&failure);
     let aws = failure.aws.clone().map(|aws| {
         let status = aws.status.map(|s| format!("HTTP {s}, ")).unwrap_or_default();
         view! {
@@ -26,7 +24,7 @@ pub fn AwsFailureView(failure: AwsFailure, #[prop(optional)] on_fixed: Option<Ca
             </p>
         }
     });
-    let chain = plain.chain.map(|chain| {
+    let chain = failure.detail.clone().map(|chain| {
         view! {
             <details class="failure-details">
                 <summary>"Details"</summary>
@@ -54,7 +52,7 @@ pub fn AwsFailureView(failure: AwsFailure, #[prop(optional)] on_fixed: Option<Ca
     });
     view! {
         <div class="aws-failure" role="alert" data-testid="aws-failure" data-code=code>
-            <p class="explanation">{plain.text}</p>
+            <p class="explanation">{failure.explanation}</p>
             <p class="remedy">
                 <strong>"What to do: "</strong>
                 {failure.remedy}

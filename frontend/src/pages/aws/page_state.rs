@@ -9,7 +9,6 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
 use crate::ctx::Ctx;
-use crate::state::aws::status::plain_failure;
 
 /// What the sections of the page share.
 #[derive(Clone, Copy)]
@@ -45,7 +44,7 @@ impl AwsPageState {
 /// chain is for the "Details" of a failure's panel, not the status line).
 pub(crate) fn report(ctx: Ctx, what: &str, error: &ApiError) {
     let text = match error.aws_failure() {
-        Some(failure) => format!("Could not {what}: {} {}", plain_failure(failure).text, failure.remedy),
+        Some(failure) => format!("Could not {what}: {} {}", failure.explanation, failure.remedy),
         None => format!("Could not {what}: {error}"),
     };
     ctx.say(text, true);

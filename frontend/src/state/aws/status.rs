@@ -1,23 +1,9 @@
 //! The connection as the header badge and the AWS page say it: who the server calls AWS as,
-//! or why it cannot, in plain words ([`plain_failure`]: the SDK's error chain is kept apart,
-//! for a "details" toggle).
+//! or why it cannot, in plain words (the SDK's error chain travels apart, in the failure's
+//! `detail`, for a "details" toggle).
 
 use bedrock_binder_shared::api::AwsStatus;
-use bedrock_binder_shared::aws_failure::{AwsFailure, AwsFailureCode};
-
-/// An AWS failure's explanation in plain words, and the SDK's error chain it quoted, if any.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PlainFailure {
-    /// What happened, without the chain.
-    pub text: String,
-    /// The SDK's error chain ("failed to load IMDS session token: …"), for whoever wants it.
-    pub chain: Option<String>,
-}
-
-/// A failure's plain explanation, with the SDK's error chain (its `detail`) kept apart.
-pub fn plain_failure(failure: &AwsFailure) -> PlainFailure {
-    PlainFailure { text: failure.explanation.clone(), chain: failure.detail.clone() }
-}
+use bedrock_binder_shared::aws_failure::AwsFailureCode;
 
 /// How the header badge looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,13 +47,12 @@ pub fn status_badge(status: &AwsStatus) -> StatusBadge {
     let why = status
         .problem
         .as_ref()
-        .map(|problem| format!("{} {}", plain_failure(problem).text, problem.remedy))
+        .map(|problem| format!("{} {}", problem.explanation, problem.remedy))
         .unwrap_or_else(|| "AWS did not answer.".to_owned());
     if !status.credentials {
         // What happened, what to do, then what works meanwhile, each said once.
         let what = status.problem.as_ref().map(|problem| {
-            let plain = plain_failure(problem).text;
-            let first = plain.split_inclusive(". ").next().unwrap_or_default().trim_end().to_owned();
+            let first = problem.explanation.split_inclusive(". ").next().unwrap_or_default().trim_end().to_owned();
             format!("{first} {}", problem.remedy)
         });
         return StatusBadge {
@@ -88,6 +73,8 @@ pub fn status_badge(status: &AwsStatus) -> StatusBadge {
 
 #[cfg(test)]
 mod tests {
+    use bedrock_binder_shared::aws_failure::AwsFailure;
+
     use super::*;
 
     fn status(json: &str) -> AwsStatus {
@@ -124,25 +111,8 @@ mod tests {
     #[test]
     fn no_credentials_is_said_once_in_plain_words_with_the_sdk_chain_apart() {
         let failure = AwsFailure::no_credentials(Some(CHAIN));
-        let plain = plain_failure(&failure);
-        assert_eq!(plain.text, "No AWS credentials were found. The app keeps working on the offline catalog.");
-        assert_eq!(plain.chain.as_deref(), Some(CHAIN));
-
         let badge = status_badge(&AwsStatus { problem: Some(failure), ..AwsStatus::default() });
         assert!(!badge.detail.contains("IMDS"), "the tooltip has no SDK chain: {}", badge.detail);
         assert_eq!(badge.detail.matches("offline catalog").count(), 1, "said once: {}", badge.detail);
-    }
-
-    #[test]
-    fn a_chain_after_a_colon_is_kept_apart_and_other_explanations_are_whole() {
-        let unreachable = plain_failure(&AwsFailure::unreachable("dispatch failure: connection refused"));
-        assert_eq!(unreachable.text, "The AWS endpoint could not be reached.");
-        assert_eq!(unreachable.chain.as_deref(), Some("dispatch failure: connection refused"));
-        let loading = plain_failure(&AwsFailure::credentials_error("profile `dev` (in ~/.aws/config) is broken"));
-        assert_eq!(loading.text, "The AWS credentials could not be loaded.");
-        assert_eq!(loading.chain.as_deref(), Some("profile `dev` (in ~/.aws/config) is broken"));
-        assert_eq!(plain_failure(&AwsFailure::no_credentials(None)).chain, None);
-        let expired = AwsFailure::expired_credentials(Some("dev"), true);
-        assert_eq!(plain_failure(&expired), PlainFailure { text: expired.explanation.clone(), chain: None });
     }
 }
