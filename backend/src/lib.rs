@@ -6,6 +6,7 @@
 pub mod aws;
 pub mod cli;
 pub mod dated_catalog;
+pub mod envs;
 pub mod server;
 pub mod storage;
 pub mod store;

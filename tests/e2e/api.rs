@@ -9,7 +9,7 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use bedrock_binder::dated_catalog::DatedCatalog;
 use bedrock_binder::server::{AppState, BODY_LIMIT, router};
-use bedrock_binder::store::{FileStore, version_of};
+use bedrock_binder::store::version_of;
 use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::api::{BindingsResponse, CatalogResponse, ErrorBody, Health, ImportPreview};
 use bedrock_binder_shared::catalog::Lifecycle;
@@ -28,7 +28,7 @@ const SONNET: &str = "anthropic.claude-sonnet-4-5-20250929-v1:0";
 
 /// A router over the test home's file.
 fn app(home: &TestHome) -> Router {
-    router(AppState::new(FileStore::new(&home.file), Catalog::embedded()))
+    router(AppState::new(home.environments(), Catalog::embedded()))
 }
 
 /// What came back.
@@ -746,7 +746,7 @@ async fn the_catalog_says_its_date_and_notes_once_when_it_is_over_ninety_days_ol
     assert_eq!(current.notice, None, "a catalog compiled {compiled} is not old on the day the tests were written");
 
     let in_a_year = DatedCatalog::with_clock(Catalog::embedded(), || "2027-12-01".parse().expect("date"));
-    let state = AppState::new(FileStore::new(&home.file), Catalog::embedded()).with_catalog(in_a_year);
+    let state = AppState::new(home.environments(), Catalog::embedded()).with_catalog(in_a_year);
     let old = send(&router(state), get("/api/v1/catalog")).await.json::<CatalogResponse>();
     let notice = old.notice.as_deref().expect("a note that the embedded catalog is old");
     assert!(notice.contains(&format!("from {compiled}")) && notice.contains("catalog --live"), "{notice}");

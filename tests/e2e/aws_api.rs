@@ -9,7 +9,6 @@ use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use bedrock_binder::aws::{Aws, AwsSettings};
 use bedrock_binder::server::{AppState, router};
-use bedrock_binder::store::FileStore;
 use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::api::{
     AwsCatalogResponse, AwsStatus, BindRequiredPreview, CheckKind, CheckResponse, CheckStatus, CreateProfileResponse,
@@ -63,7 +62,7 @@ pub(crate) async fn app_on(home: &TestHome, fake: &RunningFake) -> Router {
 }
 
 pub(crate) fn app_with(home: &TestHome, aws: Aws) -> Router {
-    router(AppState::new(FileStore::new(&home.file), Catalog::embedded()).with_aws(aws))
+    router(AppState::new(home.environments(), Catalog::embedded()).with_aws(aws))
 }
 
 /// What came back.

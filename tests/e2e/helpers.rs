@@ -58,6 +58,15 @@ impl TestHome {
         TestHome { dir, file }
     }
 
+    /// The home's file as the environment `default`, its history under the home's state
+    /// directory, as a server in this home would keep it.
+    pub(crate) fn environments(&self) -> bedrock_binder::envs::Environments {
+        bedrock_binder::envs::Environments::single_file_with_state(
+            &self.file,
+            self.dir.path().join(".local/state/bedrock-binder/files/test"),
+        )
+    }
+
     /// A home whose binding file holds `text`.
     pub(crate) fn with_file(text: &str) -> TestHome {
         let home = TestHome::new();

@@ -28,6 +28,7 @@ pub mod bind_required;
 pub mod check;
 pub mod discovery;
 pub mod error;
+pub mod gate;
 pub mod invoke;
 pub mod merge;
 pub mod profile_suggestions;
@@ -98,6 +99,9 @@ impl Default for AwsSettings {
     }
 }
 
+/// What makes an environment's AWS its own: a named profile and a region.
+type ScopeKey = (Option<String>, Option<Region>);
+
 /// A region's clients: Bedrock (control plane) and Bedrock Runtime. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct RegionClients {
@@ -126,6 +130,8 @@ struct Inner {
     /// The last status and when it was made. An async mutex, held while STS is asked, so a
     /// burst of page loads makes one call rather than one each.
     status: tokio::sync::Mutex<Option<(Instant, AwsStatus)>>,
+    /// The handles of environments with their own profile or region ([`Aws::scoped`]).
+    scoped: Mutex<HashMap<ScopeKey, Aws>>,
 }
 
 /// The handle to AWS. Cheap to clone; clones share the configuration, the clients and the
@@ -169,10 +175,47 @@ impl Aws {
                 clients: Mutex::new(HashMap::new()),
                 discovery: Discovery::default(),
                 status: tokio::sync::Mutex::new(None),
+                scoped: Mutex::new(HashMap::new()),
             }),
         };
         aws.load_saved();
         aws
+    }
+
+    /// AWS as an environment sees it: its named `profile` and its `region` in place of the
+    /// settings' (each only if given). Made once per pair and reused, so each environment
+    /// keeps its clients, status and discovery cache, and never shares another account's.
+    pub fn scoped(&self, profile: Option<String>, region: Option<Region>) -> Aws {
+        if profile.is_none() && region.is_none() {
+            return self.clone();
+        }
+        let key = (profile.clone(), region.clone());
+        if let Some(aws) = lock(&self.inner.scoped).get(&key) {
+            return aws.clone();
+        }
+        let mut settings = self.inner.settings.clone();
+        if profile.is_some() && profile != settings.profile {
+            // Discoveries are saved per profile: another account's models are not ours.
+            if settings.saved_discoveries.is_some() {
+                settings.saved_discoveries = SavedDiscoveries::in_user_cache(profile.as_deref());
+            }
+            settings.profile = profile;
+        }
+        if region.is_some() {
+            settings.region = region.clone();
+        }
+        let aws = match (&self.inner.source, self.inner.config.get()) {
+            // A configuration given whole (tests) has no profiles to load; only its region moves.
+            (Source::Given, Some(config)) => {
+                let mut builder = config.to_builder();
+                if let Some(region) = &region {
+                    builder.set_region(Some(aws_config::Region::new(region.as_str().to_owned())));
+                }
+                Aws::from_config(builder.build(), settings)
+            }
+            _ => Aws::from_chain(settings),
+        };
+        lock(&self.inner.scoped).entry(key).or_insert(aws).clone()
     }
 
     /// The settings.

@@ -33,12 +33,22 @@ pub(super) struct TestCall {
 
 /// The AWS settings of a command. Discoveries are saved in the user's cache directory, so
 /// what one command fetched, the next one (and `serve`) shows with its age.
-pub(super) fn settings(args: &AwsArgs, region: Option<Region>) -> AwsSettings {
-    AwsSettings {
-        profile: args.profile.clone(),
-        region,
-        saved_discoveries: SavedDiscoveries::in_user_cache(args.profile.as_deref()),
-        ..AwsSettings::default()
+impl Session {
+    /// The AWS settings of a command: `--profile` and `--region` (or their variables), else
+    /// the environment's own profile and region from its settings.
+    pub(super) fn aws_settings(&self, args: &AwsArgs, region: Option<Region>) -> AwsSettings {
+        let env = if args.profile.is_none() || region.is_none() {
+            self.envs.read(&self.env).map(|stored| stored.settings).unwrap_or_default()
+        } else {
+            Default::default()
+        };
+        let profile = args.profile.clone().or(env.aws_profile);
+        AwsSettings {
+            saved_discoveries: SavedDiscoveries::in_user_cache(profile.as_deref()),
+            profile,
+            region: region.or(env.region),
+            ..AwsSettings::default()
+        }
     }
 }
 
@@ -278,7 +288,7 @@ impl Session {
         let plan = plan(&document, &catalog);
         let write = yes && !plan.changes.is_empty();
         if write {
-            self.store.save(&snapshot.version, &plan.text)?;
+            self.save(&snapshot.version, &plan.text)?;
         }
         if self.json {
             #[derive(serde::Serialize)]
@@ -301,7 +311,7 @@ impl Session {
         }
         let count = plan.changes.len();
         if write {
-            writeln!(out, "✓ Bound {count} models in {}", self.store.path().display())?;
+            writeln!(out, "✓ Bound {count} models in {}", self.envs.label(&self.env))?;
         } else if count == 0 {
             writeln!(out, "Nothing to bind in {region}")?;
         } else {

@@ -9,6 +9,7 @@ use bedrock_binder_shared::{Binding, ProfileRef};
 use serde::Serialize;
 
 use super::{CliError, Session};
+use crate::storage::ChangeKind;
 
 #[derive(Serialize)]
 struct Bound<'a> {
@@ -68,7 +69,7 @@ impl Session {
             EditOutcome::Unchanged { line } => (line, "unchanged"),
         };
         if !matches!(outcome, EditOutcome::Unchanged { .. }) {
-            self.store.save(&snapshot.version, document.as_str())?;
+            self.save(&snapshot.version, document.as_str())?;
         }
         // The edit is done; what is still questionable about this line is worth a warning.
         for diagnostic in validate(&document, &self.catalog).iter().filter(|d| d.line == line) {
@@ -93,7 +94,7 @@ impl Session {
         let (snapshot, mut document) = self.load(err)?;
         let removed = document.unbind(model);
         if removed > 0 {
-            self.store.save(&snapshot.version, document.as_str())?;
+            self.save(&snapshot.version, document.as_str())?;
         }
         if self.json {
             self.print_json(out, &Unbound { model, lines_removed: removed })?;
@@ -107,14 +108,14 @@ impl Session {
     }
 
     pub(super) fn init(&self, force: bool, out: &mut dyn Write) -> Result<u8, CliError> {
-        let snapshot = self.store.load()?;
+        let snapshot = self.envs.load(&self.env)?;
         if snapshot.existed && !force {
-            return Err(CliError::FileExists(self.store.path().to_owned()));
+            return Err(CliError::FileExists(self.envs.label(&self.env)));
         }
         let text = default_file_text(&self.catalog);
-        self.store.save(&snapshot.version, &text)?;
+        self.save_as(&snapshot.version, &text, ChangeKind::Import)?;
         let models = self.catalog.models().len();
-        let file = self.store.path().display().to_string();
+        let file = self.envs.label(&self.env);
         if self.json {
             self.print_json(out, &Initialised { file, models })?;
         } else {

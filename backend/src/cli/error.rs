@@ -1,10 +1,9 @@
 //! [`CliError`]: everything that stops a command, as one plain sentence.
 
-use std::path::PathBuf;
-
 use bedrock_binder_shared::InvalidBinding;
 use bedrock_binder_shared::aws_failure::AwsFailure;
 
+use crate::storage::StorageError;
 use crate::store::StoreError;
 
 /// Why a command failed. `main` prints it to stderr as one sentence (plus a snippet where
@@ -70,8 +69,24 @@ pub enum CliError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
     /// `init` would overwrite a file.
-    #[error("{} already exists; pass --force to overwrite it", .0.display())]
-    FileExists(PathBuf),
+    #[error("{0} already exists; pass --force to overwrite it")]
+    FileExists(String),
+    /// The store of environments refused or failed.
+    #[error(transparent)]
+    Storage(StorageError),
+    /// A promote the gate stopped; the report was printed.
+    #[error("{0}")]
+    GateFailed(String),
+}
+
+/// The single file's own errors keep their codes and messages, whichever layer passed them on.
+impl From<StorageError> for CliError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::File(error) => CliError::Store(error),
+            other => CliError::Storage(other),
+        }
+    }
 }
 
 impl CliError {
@@ -93,6 +108,15 @@ impl CliError {
             CliError::Aws(_) => "aws-error",
             CliError::ConfirmationRequired(_) => "confirmation-required",
             CliError::Runtime(_) => "runtime",
+            CliError::Storage(StorageError::Conflict { .. }) => "conflict",
+            CliError::Storage(StorageError::NotFound { .. }) => "unknown-environment",
+            CliError::Storage(StorageError::AlreadyExists { .. }) => "environment-exists",
+            CliError::Storage(StorageError::Unsupported(_)) => "needs-a-store",
+            CliError::Storage(StorageError::NoSuchChange { .. } | StorageError::NotRevertible { .. }) => {
+                "no-such-change"
+            }
+            CliError::Storage(_) => "store",
+            CliError::GateFailed(_) => "promote-gate-failed",
         }
     }
 

@@ -4,6 +4,7 @@
 
 mod aws;
 mod edit;
+mod envs;
 mod error;
 mod listing;
 mod menu;
@@ -18,13 +19,15 @@ use std::path::PathBuf;
 
 use bedrock_binder_shared::env_name::EnvName;
 use bedrock_binder_shared::fact_source::stale_embedded_notice;
-use bedrock_binder_shared::{Catalog, Document, Region};
+use bedrock_binder_shared::{Catalog, Document, Region, Version};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::aws::AwsSettings;
 use crate::aws::saved_discoveries::SavedDiscoveries;
 use crate::dated_catalog::today;
-use crate::store::{FileStore, Snapshot};
+use crate::envs::{Environments, os_user};
+use crate::storage::{ChangeKind, ChangeMeta};
+use crate::store::Snapshot;
 
 pub use error::CliError;
 
@@ -35,6 +38,13 @@ pub struct Cli {
     /// The binding file [default: ~/.aws/inference.txt].
     #[arg(long, global = true, env = "BEDROCK_INFERENCE_FILE", value_name = "PATH")]
     pub file: Option<PathBuf>,
+    /// A store of environments (a directory); without one, the file is the one environment
+    /// `default`.
+    #[arg(long, global = true, env = "BEDROCK_BINDER_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// The environment the command works on.
+    #[arg(long, global = true, env = "BEDROCK_BINDER_ENV", value_name = "NAME", default_value_t = EnvName::DEFAULT)]
+    pub env: EnvName,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -103,9 +113,48 @@ pub enum Command {
         /// The team server's URL, such as `https://bindings.example.com`.
         #[arg(long, env = "BEDROCK_BINDER_SERVER", value_name = "URL")]
         server: String,
-        /// The environment to bring.
-        #[arg(long, value_name = "NAME", default_value_t = EnvName::DEFAULT)]
-        env: EnvName,
+    },
+    /// Environments: list, create, delete, diff, settings.
+    Env {
+        /// What to do.
+        #[command(subcommand)]
+        action: envs::EnvAction,
+    },
+    /// Copy bindings from one environment into another, after a preview and the promote gate
+    /// (checks against the target's AWS account). Writes only with --yes.
+    Promote {
+        /// The environment to copy from.
+        #[arg(long, value_name = "ENV")]
+        from: EnvName,
+        /// The environment to write.
+        #[arg(long, value_name = "ENV")]
+        to: EnvName,
+        /// A model whose binding to copy; repeat for several [default: every binding of --from].
+        #[arg(long = "model", value_name = "ID")]
+        models: Vec<String>,
+        /// Why; recorded in the history (required with --force).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// Write although the gate found errors.
+        #[arg(long)]
+        force: bool,
+        /// Write (without it, only the preview is shown).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// The environment's committed changes, newest first.
+    History,
+    /// Restore the text an earlier change produced, as a new change. Shows the diff; writes
+    /// only with --yes.
+    Revert {
+        /// The change's sequence number (see `history`).
+        seq: u64,
+        /// Why; recorded in the history.
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+        /// Write.
+        #[arg(long)]
+        yes: bool,
     },
     /// The interactive menu (what a bare `bedrock-binder` starts on a terminal).
     Menu,
@@ -295,7 +344,14 @@ pub enum ExportFormat {
 
 /// What one command run needs: where the file is, the catalog, and how to print.
 pub(crate) struct Session {
-    store: FileStore,
+    /// Where the environments are: a store, or the one file.
+    envs: Environments,
+    /// The environment file commands work on (`--env`).
+    env: EnvName,
+    /// The binding file (`--file`), which `pull` writes.
+    file: PathBuf,
+    /// `--file` when given (`env create NAME --file PATH` reads it).
+    file_given: Option<PathBuf>,
     /// The embedded catalog, evaluated on today's date (`serve` re-evaluates it each day).
     catalog: Catalog,
     json: bool,
@@ -308,12 +364,23 @@ pub fn default_file() -> Result<PathBuf, CliError> {
 
 /// Runs the command line; the returned code is the process's exit status.
 pub fn run(cli: Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, CliError> {
-    let path = match cli.file {
+    let file_given = cli.file.clone();
+    let file = match cli.file {
         Some(path) => path,
         None => default_file()?,
     };
-    let session =
-        Session { store: FileStore::new(path), catalog: Catalog::embedded().clone().on(today()), json: cli.json };
+    let envs = match &cli.store {
+        Some(dir) => Environments::directory(dir),
+        None => Environments::single_file(&file),
+    };
+    let session = Session {
+        envs,
+        env: cli.env,
+        file,
+        file_given,
+        catalog: Catalog::embedded().clone().on(today()),
+        json: cli.json,
+    };
     let command = match cli.command {
         Some(command) => command,
         None if io::IsTerminal::is_terminal(&io::stdin()) => Command::Menu,
@@ -345,7 +412,13 @@ impl Session {
             Command::Init { force } => self.init(force, out),
             Command::Export { format } => self.export(format, out, err),
             Command::Menu => self.menu(stdin, out, err),
-            Command::Pull { server, env } => self.pull(&server, &env, out),
+            Command::Pull { server } => self.pull(&server, out),
+            Command::Env { action } => self.env_command(action, out, err),
+            Command::Promote { from, to, models, reason, force, yes } => {
+                self.promote(&envs::PromoteArgs { from, to, models, reason, force, yes }, out, err)
+            }
+            Command::History => self.history(out),
+            Command::Revert { seq, reason, yes } => self.revert(seq, reason, yes, out),
             Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws } => {
                 let settings = AwsSettings {
                     saved_discoveries: SavedDiscoveries::in_user_cache(aws.profile.as_deref()),
@@ -357,18 +430,18 @@ impl Session {
                 };
                 self.serve(listen, settings, out)
             }
-            Command::AwsStatus { region, aws } => self.aws_status(aws::settings(&aws, region), out),
+            Command::AwsStatus { region, aws } => self.aws_status(self.aws_settings(&aws, region), out),
             Command::Test { model, prompt, max_tokens, region, stream, aws } => {
                 let call = aws::TestCall { model, prompt, max_tokens, stream };
-                self.test(aws::settings(&aws, region), call, out, err)
+                self.test(self.aws_settings(&aws, region), call, out, err)
             }
-            Command::Check { models, region, aws } => self.check(aws::settings(&aws, region), &models, out, err),
+            Command::Check { models, region, aws } => self.check(self.aws_settings(&aws, region), &models, out, err),
             Command::Profiles { action } => self.profiles(action, out, err),
             Command::BindRequired { yes, region, aws } => {
-                self.bind_required(aws::settings(&aws, region), yes, out, err)
+                self.bind_required(self.aws_settings(&aws, region), yes, out, err)
             }
             Command::Catalog { live, regions, requires_profile, aws } => {
-                self.catalog(aws::settings(&aws, None), &regions, live, requires_profile, out, err)
+                self.catalog(self.aws_settings(&aws, None), &regions, live, requires_profile, out, err)
             }
         }
     }
@@ -387,18 +460,33 @@ impl Session {
         Ok(())
     }
 
-    /// Reads and parses the file; a missing file reads as empty, with a note.
+    /// Reads and parses the environment; a missing single file reads as empty, with a note.
     fn load(&self, err: &mut dyn Write) -> Result<(Snapshot, Document), CliError> {
-        let snapshot = self.store.load()?;
+        let snapshot = self.envs.load(&self.env)?;
         if !snapshot.existed {
             writeln!(
                 err,
                 "note: {} does not exist yet; reading it as empty (the first write creates it)",
-                self.store.path().display()
+                self.envs.label(&self.env)
             )?;
         }
         let document = Document::parse(&snapshot.text);
         Ok((snapshot, document))
+    }
+
+    /// Writes an edit of the environment made against `expected`, recorded in its history.
+    fn save(&self, expected: &Version, text: &str) -> Result<Version, CliError> {
+        self.save_as(expected, text, ChangeKind::Edit)
+    }
+
+    /// [`save`](Self::save) as a change of `kind`.
+    fn save_as(&self, expected: &Version, text: &str, kind: ChangeKind) -> Result<Version, CliError> {
+        Ok(self.envs.save(&self.env, expected, text, kind, self.meta(None))?)
+    }
+
+    /// Who makes this command's changes (the OS user), and why.
+    fn meta(&self, reason: Option<String>) -> ChangeMeta {
+        ChangeMeta { author: os_user(), reason }
     }
 
     fn print_json(&self, out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), CliError> {

@@ -9,7 +9,7 @@ use bedrock_binder_shared::application_profile::ProfileTag;
 use bedrock_binder_shared::{ModelId, ProfileRef, Region};
 use serde::Serialize;
 
-use super::aws::{runtime, settings};
+use super::aws::runtime;
 use super::{CliError, ProfilesAction, Session};
 use crate::aws::Aws;
 use crate::aws::profiles::{NotSent, references};
@@ -47,10 +47,10 @@ impl Session {
     ) -> Result<u8, CliError> {
         match action {
             ProfilesAction::List { region, aws } => {
-                self.list_profiles(Aws::from_chain(settings(&aws, region)), out, err)
+                self.list_profiles(Aws::from_chain(self.aws_settings(&aws, region)), out, err)
             }
             ProfilesAction::Create { name, copy_from, description, tags, client_request_token, bind, region, aws } => {
-                let aws = Aws::from_chain(settings(&aws, region));
+                let aws = Aws::from_chain(self.aws_settings(&aws, region));
                 // The region is the session's (`--region` went into the settings).
                 let request = CreateProfileRequest {
                     name,
@@ -64,7 +64,7 @@ impl Session {
                 self.create_profile(aws, request, out, err)
             }
             ProfilesAction::Delete { profile, yes, region, aws } => {
-                self.delete_profile(Aws::from_chain(settings(&aws, region)), &profile, yes, out, err)
+                self.delete_profile(Aws::from_chain(self.aws_settings(&aws, region)), &profile, yes, out, err)
             }
         }
     }
@@ -123,7 +123,7 @@ impl Session {
             match (model, profile) {
                 (Some(model), Some(profile)) => {
                     document.bind(&model, &profile);
-                    self.store.save(&snapshot.version, document.as_str())?;
+                    self.save(&snapshot.version, document.as_str())?;
                     bound = true;
                 }
                 _ => writeln!(err, "warning: the new profile's model is unknown, so it was not bound")?,

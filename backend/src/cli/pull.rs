@@ -20,6 +20,8 @@ use serde::Serialize;
 
 use super::aws::runtime;
 use super::{CliError, Session};
+use crate::envs::Environments;
+use crate::storage::ChangeKind;
 use crate::store::version_of;
 
 /// How long the whole request may take.
@@ -40,11 +42,15 @@ enum Answer {
 }
 
 impl Session {
-    pub(super) fn pull(&self, server: &str, env: &EnvName, out: &mut dyn Write) -> Result<u8, CliError> {
-        let file = self.store.path().display().to_string();
+    pub(super) fn pull(&self, server: &str, out: &mut dyn Write) -> Result<u8, CliError> {
+        let env = &self.env;
+        // The local file, whatever store the other commands use: it is what the app reads.
+        let local = Environments::single_file(&self.file);
+        let default = EnvName::default();
+        let file = local.label(&default);
         let kept = |why: String| CliError::Pull(format!("{why}; the previous copy of {file} was kept as it was"));
         let url = format!("{}/v1/envs/{env}/inference.txt", server.trim_end_matches('/'));
-        let snapshot = self.store.load()?;
+        let snapshot = local.load(&default)?;
         let current = snapshot.existed.then(|| snapshot.version.clone());
         let answer = runtime()?.block_on(fetch(&url, current.as_ref().map(|v| v.as_str()))).map_err(kept)?;
         let (outcome, version) = match answer {
@@ -57,7 +63,8 @@ impl Session {
                 if snapshot.existed && version == snapshot.version {
                     ("current", version)
                 } else {
-                    self.store.save(&snapshot.version, &text)?;
+                    let meta = self.meta(Some(format!("pulled `{env}` from {server}")));
+                    local.save(&default, &snapshot.version, &text, ChangeKind::Import, meta)?;
                     ("updated", version)
                 }
             }

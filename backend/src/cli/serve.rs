@@ -22,13 +22,16 @@ impl Session {
         runtime.block_on(async {
             let listener = TcpListener::bind(listen).await.map_err(failed)?;
             let addr = listener.local_addr().map_err(failed)?;
-            tracing::info!(file = %self.store.path().display(), "serving the binding file");
+            match self.envs.file() {
+                Some(file) => tracing::info!(file = %file.display(), "serving the binding file as `default`"),
+                None => tracing::info!("serving a store of environments"),
+            }
             writeln!(out, "bedrock-binder listening on http://{addr}")?;
             out.flush()?;
             // AWS is loaded on the first `/api/v1/aws/` request, not here: the server answers at
             // once, sends nothing anywhere until asked to, and works on the offline catalog
             // without credentials.
-            let state = AppState::new(self.store.clone(), Catalog::embedded()).with_aws(Aws::from_chain(aws));
+            let state = AppState::new(self.envs.clone(), Catalog::embedded()).with_aws(Aws::from_chain(aws));
             server::serve(listener, state, server::shutdown_signal()).await.map_err(failed)?;
             tracing::info!("shut down");
             Ok(0)

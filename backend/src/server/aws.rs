@@ -20,7 +20,7 @@
 
 use std::convert::Infallible;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::routing::{delete, get, post};
@@ -39,6 +39,7 @@ use serde::Deserialize;
 
 use super::AppState;
 use super::conditional::Condition;
+use super::env::{InEnv, per_env};
 use super::error::AppError;
 use super::extract::{JsonBody, Query};
 use super::write::{self, Edited, write_edit};
@@ -49,22 +50,24 @@ use crate::aws::profiles::{Created, NotSent, references};
 use crate::aws::{Aws, DEFAULT_MAX_TOKENS};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/aws/status", get(status))
-        .route("/api/v1/aws/refresh", get(progress).post(refresh))
-        .route("/api/v1/aws/catalog", get(catalog))
-        .route("/api/v1/aws/test", post(test))
-        .route("/api/v1/aws/test/stream", post(test_stream))
-        .route("/api/v1/aws/check", post(check))
-        .route("/api/v1/aws/profiles", get(list_profiles).post(create_profile))
-        .route("/api/v1/aws/profiles/{profile}", delete(delete_profile))
-        .route("/api/v1/aws/bind-required", post(bind_required))
+    per_env(vec![
+        ("/aws/status", get(status)),
+        ("/aws/refresh", get(progress).post(refresh)),
+        ("/aws/catalog", get(catalog)),
+        ("/aws/test", post(test)),
+        ("/aws/test/stream", post(test_stream)),
+        ("/aws/check", post(check)),
+        ("/aws/profiles", get(list_profiles).post(create_profile)),
+        ("/aws/profiles/{profile}", delete(delete_profile)),
+        ("/aws/bind-required", post(bind_required)),
+    ])
 }
 
 /// `GET /api/v1/aws/status?fresh=true`: the status, reused for a short while (the settings'
 /// `status_ttl`) unless `fresh` asks anew.
-async fn status(State(state): State<AppState>, Query(query): Query<StatusQuery>) -> Json<AwsStatus> {
-    Json(state.aws.status_cached(query.fresh == Some(true)).await)
+async fn status(InEnv(state): InEnv, Query(query): Query<StatusQuery>) -> Result<Json<AwsStatus>, AppError> {
+    let state = state.in_env_account().await?;
+    Ok(Json(state.aws.status_cached(query.fresh == Some(true)).await))
 }
 
 /// The query of `GET /aws/status`.
@@ -75,16 +78,18 @@ struct StatusQuery {
 }
 
 /// `GET /api/v1/aws/refresh`: the latest refresh's progress.
-async fn progress(State(state): State<AppState>) -> Json<RefreshProgress> {
-    Json(state.aws.discovery().progress())
+async fn progress(InEnv(state): InEnv) -> Result<Json<RefreshProgress>, AppError> {
+    let state = state.in_env_account().await?;
+    Ok(Json(state.aws.discovery().progress()))
 }
 
 /// `POST /api/v1/aws/refresh`: fetches the regions (concurrently), answering when all are
 /// done. A region that fails is reported in its entry; the request itself succeeds.
 async fn refresh(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     JsonBody(request): JsonBody<RefreshRequest>,
 ) -> Result<Json<RefreshProgress>, AppError> {
+    let state = state.in_env_account().await?;
     let regions = parse_regions(request.regions.iter().map(String::as_str), AppError::InvalidRequest)?;
     let regions = regions_or_default(&state.aws, regions).await?;
     Ok(Json(state.aws.refresh(&regions, request.use_cache, |_| {}).await))
@@ -92,9 +97,10 @@ async fn refresh(
 
 /// `GET /api/v1/aws/catalog`: per region, the live data (if fetched) over the offline catalog.
 async fn catalog(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     Query(query): Query<AwsCatalogQuery>,
 ) -> Result<Json<AwsCatalogResponse>, AppError> {
+    let state = state.in_env_account().await?;
     let names = query.regions.as_deref().unwrap_or_default().split(',').map(str::trim).filter(|r| !r.is_empty());
     let regions = parse_regions(names, |message| AppError::InvalidQuery(format!("regions: {message}")))?;
     let regions = regions_or_default(&state.aws, regions).await?;
@@ -125,10 +131,8 @@ async fn catalog(
 
 /// `POST /api/v1/aws/test`: Converse with the id the model's binding resolves to. A failed
 /// call is a 200 with `ok: false` and the diagnosis: the test ran, and its outcome is the answer.
-async fn test(
-    State(state): State<AppState>,
-    JsonBody(request): JsonBody<TestRequest>,
-) -> Result<Json<TestResponse>, AppError> {
+async fn test(InEnv(state): InEnv, JsonBody(request): JsonBody<TestRequest>) -> Result<Json<TestResponse>, AppError> {
+    let state = state.in_env_account().await?;
     let invocation = invocation(&state, request).await?;
     Ok(Json(state.aws.converse(&invocation).await))
 }
@@ -139,9 +143,10 @@ async fn test(
 /// before or during the stream, included). A malformed request is refused before the stream
 /// starts, with the usual JSON error.
 async fn test_stream(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     JsonBody(request): JsonBody<TestRequest>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let state = state.in_env_account().await?;
     let invocation = invocation(&state, request).await?;
     // Unbounded: the text of one reply is small, and the SDK's callback cannot wait.
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel::<TestStreamEvent>();
@@ -181,9 +186,10 @@ fn sse_event(event: &TestStreamEvent) -> Event {
 /// `POST /api/v1/aws/check`: checks every binding (or the `models` listed) in the region.
 /// Failed checks are findings, so the answer is a 200 with `ok: false`.
 async fn check(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     JsonBody(request): JsonBody<CheckRequest>,
 ) -> Result<Json<CheckResponse>, AppError> {
+    let state = state.in_env_account().await?;
     let region = body_region(&state, request.region.as_deref()).await?;
     let models: Vec<String> = request.models.iter().map(|model| model.trim().to_owned()).collect();
     let document = state.load_document().await?;
@@ -200,9 +206,10 @@ struct RegionQuery {
 /// `GET /api/v1/aws/profiles?region=`: the account's application profiles, each with its
 /// base model (from `models[].modelArn`) and the binding lines that use it.
 async fn list_profiles(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     Query(query): Query<RegionQuery>,
 ) -> Result<Json<ProfilesResponse>, AppError> {
+    let state = state.in_env_account().await?;
     let region = query_region(&state, query.region.as_deref()).await?;
     let profiles = state.aws.application_profiles(&region).await?;
     let document = state.load_document().await?;
@@ -219,10 +226,11 @@ async fn list_profiles(
 /// between (412), sending the request again with the same `client_request_token` gets the
 /// same profile back, and binds it.
 async fn create_profile(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     headers: HeaderMap,
     JsonBody(request): JsonBody<CreateProfileRequest>,
 ) -> Result<(StatusCode, Json<CreateProfileResponse>), AppError> {
+    let state = state.in_env_account().await?;
     let region = body_region(&state, request.region.as_deref()).await?;
     let condition = if request.bind { Some(Condition::if_match(&headers)?) } else { None };
     if let Some(condition) = &condition {
@@ -264,10 +272,11 @@ async fn bind_created(state: &AppState, condition: Condition, created: &Created)
 /// a 409 `confirmation-required` listing the binding lines that point at the profile (they
 /// break when it goes). Only application profiles can be deleted.
 async fn delete_profile(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     Path(identifier): Path<String>,
     Query(query): Query<DeleteProfileQuery>,
 ) -> Result<Json<DeleteProfileResponse>, AppError> {
+    let state = state.in_env_account().await?;
     let region = query_region(&state, query.region.as_deref()).await?;
     let profile = state.aws.get_profile(&region, &identifier).await?;
     if profile.profile_type != InferenceProfileType::Application {
@@ -300,9 +309,10 @@ async fn delete_profile(
 /// of the region (fetched live if its data is not fresh) to its top discovered profile. Nothing
 /// is written: the client sends `text` with `PUT /api/v1/bindings` and `If-Match: version`.
 async fn bind_required(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     JsonBody(request): JsonBody<BindRequiredRequest>,
 ) -> Result<Json<BindRequiredPreview>, AppError> {
+    let state = state.in_env_account().await?;
     let region = body_region(&state, request.region.as_deref()).await?;
     let live = state.aws.snapshot(&region).await?;
     let catalog = region_catalog(&region, &state.catalog.current(), Some(&live), None);

@@ -8,7 +8,7 @@
 //! All of that is [`write_edit`]'s work; the handlers here parse the request and say what
 //! the edit is.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -19,20 +19,22 @@ use bedrock_binder_shared::{Binding, Document, Unbinding};
 
 use super::AppState;
 use super::conditional::{Condition, ConditionalRead, etag, not_modified};
+use super::env::{InEnv, per_env};
 use super::error::AppError;
 use super::extract::{JsonBody, PlainText};
 use super::write::{Edited, write_edit};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/bindings", get(read).put(replace))
-        .route("/api/v1/bindings/bind", post(bind))
-        .route("/api/v1/bindings/unbind", post(unbind))
+    per_env(vec![
+        ("/bindings", get(read).put(replace)),
+        ("/bindings/bind", post(bind)),
+        ("/bindings/unbind", post(unbind)),
+    ])
 }
 
 /// `GET /api/v1/bindings`: the file, parsed and validated. 304 when `If-None-Match` names
 /// the current version.
-async fn read(State(state): State<AppState>, request: Request) -> Result<Response, AppError> {
+async fn read(InEnv(state): InEnv, request: Request) -> Result<Response, AppError> {
     let answer = state
         .read_unless_current(request.headers(), |snapshot, catalog| {
             let document = Document::parse(&snapshot.text);
@@ -47,11 +49,7 @@ async fn read(State(state): State<AppState>, request: Request) -> Result<Respons
 }
 
 /// `PUT /api/v1/bindings`: replace the whole file with a `text/plain` body.
-async fn replace(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    PlainText(text): PlainText,
-) -> Result<Response, AppError> {
+async fn replace(InEnv(state): InEnv, headers: HeaderMap, PlainText(text): PlainText) -> Result<Response, AppError> {
     let condition = Condition::if_match(&headers)?;
     let body = write_edit(state, condition, move |_, catalog| Edited::replacement(&text, catalog)).await?;
     Ok(respond(body))
@@ -59,7 +57,7 @@ async fn replace(
 
 /// `POST /api/v1/bindings/bind`: bind a model to a profile (none or empty: direct).
 async fn bind(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     headers: HeaderMap,
     JsonBody(request): JsonBody<BindRequest>,
 ) -> Result<Response, AppError> {
@@ -73,7 +71,7 @@ async fn bind(
 /// `POST /api/v1/bindings/unbind`: remove every line that binds a model. Any key can be
 /// unbound, even a malformed one, since removing a broken line is a way to fix it.
 async fn unbind(
-    State(state): State<AppState>,
+    InEnv(state): InEnv,
     headers: HeaderMap,
     JsonBody(request): JsonBody<UnbindRequest>,
 ) -> Result<Response, AppError> {

@@ -15,6 +15,7 @@ use bedrock_binder_shared::api::{ErrorBody, ErrorDetails, ProfileReference};
 use bedrock_binder_shared::aws_failure::AwsFailure;
 use bedrock_binder_shared::{Diagnostic, InvalidBinding};
 
+use crate::storage::StorageError;
 use crate::store::StoreError;
 
 /// Why a request failed. Each variant's doc gives its status and its `code`.
@@ -33,8 +34,25 @@ pub enum AppError {
     #[error("no API route at this path; the API lives under /api/v1")]
     NotFound,
     /// 404 `unknown-environment`: no environment has this name.
-    #[error("there is no environment `{0}`; without a team store this server has only `default`")]
+    #[error("there is no environment `{0}`")]
     UnknownEnvironment(String),
+    /// 409 `environment-exists`: creating an environment whose name is taken.
+    #[error("the environment `{0}` already exists")]
+    EnvironmentExists(String),
+    /// 409 `needs-a-store`: creating or deleting environments on a server that serves one
+    /// file.
+    #[error("{0}")]
+    NeedsAStore(String),
+    /// 404 `no-such-change`: the history has no such change, or it left nothing to restore.
+    #[error("{0}")]
+    NoSuchChange(String),
+    /// 422 `promote-gate-failed`: the promote gate found errors and the request did not
+    /// force it.
+    #[error("{0}")]
+    PromoteGateFailed(String),
+    /// 500 `internal`: the store of environments failed; its sentence is only logged.
+    #[error(transparent)]
+    Storage(StorageError),
     /// 405 `method-not-allowed`: the route exists but not for this method.
     #[error("this route does not accept this method")]
     MethodNotAllowed,
@@ -126,6 +144,30 @@ impl From<StoreError> for AppError {
     }
 }
 
+/// What the store of environments refuses becomes the client's error; what fails in it is a
+/// 500 whose detail is only logged.
+impl From<StorageError> for AppError {
+    fn from(error: StorageError) -> Self {
+        match error {
+            StorageError::File(error) => error.into(),
+            StorageError::NotFound { env } => AppError::UnknownEnvironment(env.to_string()),
+            StorageError::AlreadyExists { env } => AppError::EnvironmentExists(env.to_string()),
+            StorageError::Conflict { current, .. } => AppError::Conflict {
+                current_version: current.unwrap_or_else(|| crate::store::version_of(b"")),
+                current_text: None,
+            },
+            StorageError::Unsupported(message) => AppError::NeedsAStore(message),
+            error @ (StorageError::NoSuchChange { .. } | StorageError::NotRevertible { .. }) => {
+                AppError::NoSuchChange(error.to_string())
+            }
+            StorageError::Unchanged { env } => {
+                AppError::InvalidRequest(format!("the change leaves the environment `{env}` as it is"))
+            }
+            other => AppError::Storage(other),
+        }
+    }
+}
+
 /// A bind or unbind request with a malformed field: 422 `invalid-text` with the diagnostic
 /// over the field's text, its message naming the field.
 impl From<InvalidBinding> for AppError {
@@ -157,6 +199,10 @@ impl AppError {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not-found"),
             AppError::UnknownEnvironment(_) => (StatusCode::NOT_FOUND, "unknown-environment"),
+            AppError::EnvironmentExists(_) => (StatusCode::CONFLICT, "environment-exists"),
+            AppError::NeedsAStore(_) => (StatusCode::CONFLICT, "needs-a-store"),
+            AppError::NoSuchChange(_) => (StatusCode::NOT_FOUND, "no-such-change"),
+            AppError::PromoteGateFailed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "promote-gate-failed"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
             AppError::Conflict { .. } => (StatusCode::PRECONDITION_FAILED, "conflict"),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
@@ -167,7 +213,7 @@ impl AppError {
             AppError::ConfirmationRequired { .. } => (StatusCode::CONFLICT, "confirmation-required"),
             AppError::InvalidRequest(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid-request"),
             AppError::Aws(_) => (StatusCode::FAILED_DEPENDENCY, "aws-error"),
-            AppError::Store(_) | AppError::Task(_) | AppError::Panicked(_) => {
+            AppError::Store(_) | AppError::Storage(_) | AppError::Task(_) | AppError::Panicked(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal")
             }
         }

@@ -11,8 +11,12 @@
 //! | `GET /api/v1/export`, `POST /api/v1/import/preview` | [`transfer`] |
 //! | `GET /api/v1/health` | [`health`] |
 //! | `/api/v1/aws/…`: status, refresh, live catalog, test, check, profiles, bind-required | [`aws`] |
+//! | `/api/v1/envs…`, `GET /api/v1/diff`, `POST /api/v1/promote`: environments, history, revert | [`envs`] |
 //! | `GET /v1/envs/{env}/inference.txt`, `GET /v1/envs/{env}/resolve` (for apps) | [`read_api`] |
 //! | everything else: the UI, with `index.html` for unknown paths | [`assets`] |
+//!
+//! Every route of the bindings half also exists as `/api/v1/envs/{env}/…` ([`env::per_env`]);
+//! without an environment in the path a route acts on `default`.
 //!
 //! The server keeps nothing of the file between requests: every request reads it from disk,
 //! so an edit made in an editor or by the CLI shows at once and a write made against an older
@@ -23,6 +27,8 @@ mod aws;
 mod bindings;
 mod catalog;
 mod conditional;
+mod env;
+mod envs;
 mod error;
 mod extract;
 mod health;
@@ -33,13 +39,13 @@ mod write;
 use std::future::Future;
 use std::io;
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
+use bedrock_binder_shared::env_name::EnvName;
 use bedrock_binder_shared::{Catalog, Document};
 use futures_util::FutureExt;
 use tokio::net::TcpListener;
@@ -50,19 +56,24 @@ use tower_http::compression::predicate::{Predicate, SizeAbove};
 use self::conditional::{Condition, ConditionalRead, none_match_names};
 use crate::aws::{Aws, AwsSettings};
 use crate::dated_catalog::DatedCatalog;
-use crate::store::{FileStore, Snapshot};
+use crate::envs::{Environments, SERVER_AUTHOR};
+use crate::storage::ChangeMeta;
+use crate::store::Snapshot;
 
 pub use error::{AppError, InternalError};
 
 /// The largest request body the API reads: 1 MiB.
 pub const BODY_LIMIT: usize = 1 << 20;
 
-/// What every handler shares: where the file is, the model catalog and the AWS handle.
-/// Cheap to clone.
+/// What every handler shares: where the environments are, the model catalog and the AWS
+/// handle, and the environment the request acts on. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The binding file; read afresh by every request.
-    pub store: Arc<FileStore>,
+    /// The environments; each request reads afresh the one it acts on.
+    pub envs: Environments,
+    /// The environment the request acts on: `default`, unless the route names one
+    /// ([`env::InEnv`] sets it).
+    pub env: EnvName,
     /// The model catalog the file is validated against, evaluated on today's date.
     pub catalog: DatedCatalog,
     /// AWS: credentials, clients and the discovery cache, loaded on first use.
@@ -70,20 +81,35 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for the file at `store` checked against `catalog`, with AWS through the default
-    /// credential chain (loaded only when an `/aws/` route is first used).
-    pub fn new(store: FileStore, catalog: &'static Catalog) -> Self {
+    /// State for the environments `envs` checked against `catalog`, with AWS through the
+    /// default credential chain (loaded only when an `/aws/` route is first used).
+    pub fn new(envs: Environments, catalog: &'static Catalog) -> Self {
         AppState {
-            store: Arc::new(store),
+            envs,
+            env: EnvName::default(),
             catalog: DatedCatalog::new(catalog),
             aws: Aws::from_chain(AwsSettings::default()),
         }
     }
 
-    /// The file as it is now, read on the blocking pool.
+    /// The environment's text as it is now, read on the blocking pool.
     async fn load_file(&self) -> Result<Snapshot, AppError> {
-        let store = self.store.clone();
-        blocking(move || Ok(store.load()?)).await
+        let state = self.clone();
+        blocking(move || Ok(state.envs.load(&state.env)?)).await
+    }
+
+    /// The same state with AWS in the environment's account: its settings' named profile and
+    /// region, else the server's own.
+    async fn in_env_account(mut self) -> Result<AppState, AppError> {
+        let state = self.clone();
+        let settings = blocking(move || Ok(state.envs.read(&state.env)?.settings)).await?;
+        self.aws = self.aws.scoped(settings.aws_profile, settings.region);
+        Ok(self)
+    }
+
+    /// Who a change made through this request is recorded under.
+    fn meta(&self, reason: Option<String>) -> ChangeMeta {
+        ChangeMeta { author: SERVER_AUTHOR.to_owned(), reason }
     }
 
     /// The file, unless `headers`' `If-None-Match` names its current version. When one `stat`
@@ -95,7 +121,7 @@ impl AppState {
         T: Send + 'static,
         F: FnOnce(Snapshot, &Catalog) -> T + Send + 'static,
     {
-        if let Some(version) = self.store.unchanged_version()
+        if let Some(version) = self.envs.storage().unchanged_text_version(&self.env)
             && none_match_names(headers, &version)
         {
             return Ok(ConditionalRead::NotModified(version));
@@ -103,7 +129,7 @@ impl AppState {
         let condition = Condition::if_none_match(headers);
         let state = self.clone();
         blocking(move || {
-            let snapshot = state.store.load()?;
+            let snapshot = state.envs.load(&state.env)?;
             if condition.is_some_and(|condition| condition.matches_weakly(&snapshot.version, snapshot.existed)) {
                 return Ok(ConditionalRead::NotModified(snapshot.version));
             }
@@ -141,6 +167,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::router())
         .merge(aws::router())
         .merge(read_api::router())
+        .merge(envs::router())
         // Applies to every route registered above.
         .method_not_allowed_fallback(method_not_allowed);
     // Each `Router::layer` call wraps every route once more, and axum clones each wrapping per

@@ -6,19 +6,19 @@
 //! | `GET /v1/envs/{env}/inference.txt` | the environment's file, byte for byte, with a strong `ETag`; 304 on `If-None-Match` |
 //! | `GET /v1/envs/{env}/resolve?model=ID` | `{model, value, kind, line}`, resolved exactly as TPipe resolves it |
 //!
-//! Without a team store the server has one environment, `default`: the file it serves.
+//! Without a store the server has one environment, `default`: the file it serves.
 
-use axum::extract::{Path, Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use bedrock_binder_shared::api::ResolveResponse;
-use bedrock_binder_shared::env_name::EnvName;
 use serde::Deserialize;
 
 use super::AppState;
 use super::conditional::{ConditionalRead, etag, not_modified};
+use super::env::InEnv;
 use super::error::AppError;
 use super::extract::Query;
 
@@ -28,22 +28,8 @@ pub(super) fn router() -> Router<AppState> {
         .route("/v1/envs/{env}/resolve", get(resolve))
 }
 
-/// The environment named in the path; only `default` exists without a store.
-fn environment(name: &str) -> Result<EnvName, AppError> {
-    let env: EnvName = name.parse().map_err(|error| AppError::InvalidQuery(format!("environment: {error}")))?;
-    if env != EnvName::default() {
-        return Err(AppError::UnknownEnvironment(env.to_string()));
-    }
-    Ok(env)
-}
-
 /// `GET /v1/envs/{env}/inference.txt`: `text/plain`, the stored bytes as they are.
-async fn inference_txt(
-    State(state): State<AppState>,
-    Path(env): Path<String>,
-    request: Request,
-) -> Result<Response, AppError> {
-    environment(&env)?;
+async fn inference_txt(InEnv(state): InEnv, request: Request) -> Result<Response, AppError> {
     let answer = state.read_unless_current(request.headers(), |snapshot, _| snapshot).await?;
     let snapshot = match answer {
         ConditionalRead::NotModified(version) => return Ok(not_modified(&version)),
@@ -64,12 +50,7 @@ struct ResolveQuery {
 }
 
 /// `GET /v1/envs/{env}/resolve?model=ID`.
-async fn resolve(
-    State(state): State<AppState>,
-    Path(env): Path<String>,
-    Query(query): Query<ResolveQuery>,
-) -> Result<Json<ResolveResponse>, AppError> {
-    environment(&env)?;
+async fn resolve(InEnv(state): InEnv, Query(query): Query<ResolveQuery>) -> Result<Json<ResolveResponse>, AppError> {
     let model = query.model.as_deref().map(str::trim).filter(|model| !model.is_empty());
     let model =
         model.ok_or_else(|| AppError::InvalidQuery("model: give the model id to resolve".to_owned()))?.to_owned();

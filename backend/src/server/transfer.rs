@@ -1,7 +1,6 @@
 //! `GET /api/v1/export` and `POST /api/v1/import/preview`: the file out as it is, and a
 //! text in as a preview of what applying it would change.
 
-use axum::extract::State;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -12,17 +11,18 @@ use bedrock_binder_shared::diff::line_diff;
 use bedrock_binder_shared::validate::{has_errors, validate};
 
 use super::conditional::etag;
+use super::env::{InEnv, per_env};
 use super::error::AppError;
 use super::extract::PlainText;
 use super::{AppState, blocking};
 
 pub(super) fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/export", get(export)).route("/api/v1/import/preview", post(preview))
+    per_env(vec![("/export", get(export)), ("/import/preview", post(preview))])
 }
 
 /// The file byte for byte, as a download named `inference.txt` (empty if there is no file).
-async fn export(State(state): State<AppState>) -> Result<Response, AppError> {
-    let snapshot = blocking(move || Ok(state.store.load()?)).await?;
+async fn export(InEnv(state): InEnv) -> Result<Response, AppError> {
+    let snapshot = state.load_file().await?;
     let headers = [
         (header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")),
         (header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=\"inference.txt\"")),
@@ -34,9 +34,9 @@ async fn export(State(state): State<AppState>) -> Result<Response, AppError> {
 
 /// The line diff from the file to a `text/plain` body, and the body's diagnostics. Writes
 /// nothing; the client applies the text with `PUT /api/v1/bindings` and the version given.
-async fn preview(State(state): State<AppState>, PlainText(text): PlainText) -> Result<Json<ImportPreview>, AppError> {
+async fn preview(InEnv(state): InEnv, PlainText(text): PlainText) -> Result<Json<ImportPreview>, AppError> {
     let preview = blocking(move || {
-        let snapshot = state.store.load()?;
+        let snapshot = state.envs.load(&state.env)?;
         let diagnostics = validate(&Document::parse(&text), &state.catalog.current());
         Ok(ImportPreview {
             version: snapshot.version,

@@ -12,7 +12,8 @@ use bedrock_binder_shared::{Binding, Catalog, Diagnostic, Document};
 use super::conditional::Condition;
 use super::error::AppError;
 use super::{AppState, blocking};
-use crate::store::{Snapshot, StoreError};
+use crate::storage::ChangeKind;
+use crate::store::Snapshot;
 
 /// A new text and its diagnostics, ready to save.
 pub(super) struct Edited {
@@ -79,7 +80,7 @@ where
     F: FnOnce(&Snapshot, &Catalog) -> Result<Edited, AppError> + Send + 'static,
 {
     blocking(move || {
-        let snapshot = state.store.load()?;
+        let snapshot = state.envs.load(&state.env)?;
         if !condition.matches_strongly(&snapshot.version, snapshot.existed) {
             return Err(conflict(snapshot));
         }
@@ -88,13 +89,15 @@ where
             // Nothing to write; a missing file stays missing.
             return Ok(BindingsResponse::new(&document, snapshot.version, diagnostics, snapshot.existed));
         }
-        let version = match state.store.save(&snapshot.version, document.as_str()) {
+        let saved =
+            state.envs.save(&state.env, &snapshot.version, document.as_str(), ChangeKind::Edit, state.meta(None));
+        let version = match saved {
             Ok(version) => version,
             // Another writer got in between our load and the store's locked re-check.
-            Err(StoreError::Conflict { current, .. }) => {
-                return Err(match state.store.load() {
+            Err(error) if error.is_conflict() => {
+                return Err(match state.envs.load(&state.env) {
                     Ok(now) => conflict(now),
-                    Err(_) => AppError::Conflict { current_version: current, current_text: None },
+                    Err(_) => AppError::Conflict { current_version: snapshot.version, current_text: None },
                 });
             }
             Err(error) => return Err(error.into()),
@@ -112,6 +115,6 @@ pub(super) async fn ensure_current(state: &AppState, condition: &Condition) -> R
 }
 
 /// 412 with what is on disk now, so the client can show both sides.
-fn conflict(snapshot: Snapshot) -> AppError {
+pub(super) fn conflict(snapshot: Snapshot) -> AppError {
     AppError::Conflict { current_version: snapshot.version, current_text: Some(snapshot.text) }
 }

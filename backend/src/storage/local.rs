@@ -13,16 +13,18 @@
 //! written whole to a temp file and published with `hard_link`, which fails if the name is
 //! taken: create-if-absent (`If-None-Match: *`) without ever showing a half-written entry.
 
+use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::env_name::EnvName;
 
 use super::{EnvSettings, EnvState, HistoryEntry, Seq, Storage, StorageError, StoredEnv, settings_bytes};
-use crate::store::{lock_dir, replace_file, version_of};
+use crate::store::{FileStore, StoreError, lock_dir, replace_file, version_of};
 
 /// The environment's file, as TPipe reads it.
 const TEXT_FILE: &str = "inference.txt";
@@ -42,12 +44,23 @@ static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 #[derive(Debug, Clone)]
 pub struct LocalDirStore {
     root: PathBuf,
+    /// Each environment's text as a [`FileStore`], which remembers the version it last read
+    /// with the file's stamp ([`Storage::unchanged_text_version`]).
+    texts: Arc<Mutex<HashMap<EnvName, Arc<FileStore>>>>,
 }
 
 impl LocalDirStore {
     /// A store in `root`, created on the first write.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        LocalDirStore { root: root.into() }
+        LocalDirStore { root: root.into(), texts: Arc::default() }
+    }
+
+    /// The environment's text file, with what was last read of it.
+    fn text_file(&self, env: &EnvName) -> Arc<FileStore> {
+        let mut texts = self.texts.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            texts.entry(env.clone()).or_insert_with(|| Arc::new(FileStore::new(self.env_dir(env).join(TEXT_FILE)))),
+        )
     }
 
     /// The directory the store was given.
@@ -121,6 +134,10 @@ fn remove_durably(path: &Path, dir_handle: Option<&File>) -> Result<(), StorageE
 }
 
 impl Storage for LocalDirStore {
+    fn unchanged_text_version(&self, env: &EnvName) -> Option<Version> {
+        self.text_file(env).unchanged_version()
+    }
+
     fn list(&self) -> Result<Vec<EnvName>, StorageError> {
         let dir = self.envs_dir();
         let entries = match fs::read_dir(&dir) {
@@ -148,11 +165,18 @@ impl Storage for LocalDirStore {
     fn read(&self, env: &EnvName) -> Result<Option<StoredEnv>, StorageError> {
         let dir = self.env_dir(env);
         let text_path = dir.join(TEXT_FILE);
-        let Some(bytes) = read_optional(&text_path)? else { return Ok(None) };
-        let text_version = version_of(&bytes);
-        let text = String::from_utf8(bytes).map_err(|error| {
-            corrupt(&text_path, format!("not UTF-8 (first bad byte at offset {})", error.utf8_error().valid_up_to()))
-        })?;
+        let snapshot = match self.text_file(env).load() {
+            Ok(snapshot) => snapshot,
+            Err(StoreError::InvalidUtf8 { offset, .. }) => {
+                return Err(corrupt(&text_path, format!("not UTF-8 (first bad byte at offset {offset})")));
+            }
+            Err(StoreError::Read { source, .. }) => return Err(backend(&text_path, source)),
+            Err(other) => return Err(corrupt(&text_path, other)),
+        };
+        if !snapshot.existed {
+            return Ok(None);
+        }
+        let (text, text_version) = (snapshot.text, snapshot.version);
         let settings_path = dir.join(SETTINGS_FILE);
         let settings_raw = read_optional(&settings_path)?.unwrap_or_default();
         let settings = if settings_raw.is_empty() {
@@ -161,7 +185,7 @@ impl Storage for LocalDirStore {
             serde_json::from_slice(&settings_raw).map_err(|error| corrupt(&settings_path, error))?
         };
         let state = EnvState { text: text_version, settings: version_of(&settings_raw) };
-        Ok(Some(StoredEnv { text, settings, state }))
+        Ok(Some(StoredEnv { text, settings, state, existed: true }))
     }
 
     fn create(&self, env: &EnvName, text: &str, settings: &EnvSettings) -> Result<EnvState, StorageError> {

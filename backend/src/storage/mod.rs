@@ -57,6 +57,7 @@
 //! [`Storage::committed_history`].
 
 mod local;
+mod single_file;
 
 #[cfg(test)]
 pub(crate) mod contract;
@@ -64,32 +65,19 @@ pub(crate) mod contract;
 use std::fmt;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use bedrock_binder_shared::Version;
 use bedrock_binder_shared::env_name::EnvName;
-use bedrock_binder_shared::{Region, Version};
 
-use crate::store::version_of;
+use crate::store::{StoreError, version_of};
 
+pub use bedrock_binder_shared::api::{ChangeKind, EnvSettings};
 pub use local::LocalDirStore;
+pub use single_file::SingleFileStore;
 
 /// How many sequence numbers taken by other writers [`Storage::commit`] moves past before
 /// reporting a conflict. A taken number usually means the environment is about to change
 /// under us, and then the conditional write refuses anyway; the limit only bounds the work.
 const SEQ_ATTEMPTS: usize = 8;
-
-/// An environment's settings, stored beside its `inference.txt` and never inside it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(default)]
-pub struct EnvSettings {
-    /// What the environment is for, shown in lists.
-    pub description: String,
-    /// The named profile in the server's AWS config that checks and tests run with (it may
-    /// assume a role in another account); `None` for the default credential chain.
-    pub aws_profile: Option<String>,
-    /// The region AWS calls default to.
-    pub region: Option<Region>,
-    /// Whether changes need approval (enforced by the access issue; here it only shows).
-    pub protected: bool,
-}
 
 /// An environment as read: its text and settings, each with the version to hand back to a
 /// conditional write.
@@ -101,6 +89,9 @@ pub struct StoredEnv {
     pub settings: EnvSettings,
     /// The versions of the text and the settings as stored.
     pub state: EnvState,
+    /// Whether the text is stored. Always for a store of environments; a single file that
+    /// does not exist yet reads as the empty environment `default`, as TPipe reads it.
+    pub existed: bool,
 }
 
 /// The versions of an environment's stored text and settings.
@@ -142,26 +133,6 @@ impl fmt::Display for Seq {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)
     }
-}
-
-/// What kind of change an entry records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ChangeKind {
-    /// An edit of bindings (bind, unbind, a saved text).
-    Edit,
-    /// A whole file imported.
-    Import,
-    /// Bindings promoted from another environment.
-    Promote,
-    /// An earlier version restored.
-    Revert,
-    /// The environment created.
-    Create,
-    /// The environment deleted (its history is kept).
-    Delete,
-    /// The settings changed.
-    Settings,
 }
 
 /// How one change moves one target (the text or the settings) from a version to another.
@@ -298,6 +269,29 @@ pub enum StorageError {
         /// What is wrong with it.
         detail: String,
     },
+    /// The single binding file (`--file`) could not be read or written; its own message names
+    /// the file.
+    #[error(transparent)]
+    File(#[from] StoreError),
+    /// The history has no committed change with this number.
+    #[error("the environment `{env}` has no change {seq} in its history")]
+    NoSuchChange {
+        /// The environment.
+        env: EnvName,
+        /// The number asked for.
+        seq: u64,
+    },
+    /// The change left no text to go back to (it deleted the environment).
+    #[error("change {seq} of the environment `{env}` left no text to go back to")]
+    NotRevertible {
+        /// The environment.
+        env: EnvName,
+        /// The number asked for.
+        seq: u64,
+    },
+    /// Environments other than `default`, and creating or deleting one, need a store.
+    #[error("{0}")]
+    Unsupported(String),
     /// The storage itself failed (disk, network, permissions).
     #[error("cannot access {location}: {source}")]
     Backend {
@@ -307,6 +301,13 @@ pub enum StorageError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+}
+
+impl StorageError {
+    /// Whether the write was refused because what it was made against has changed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, StorageError::Conflict { .. } | StorageError::File(StoreError::Conflict { .. }))
+    }
 }
 
 /// The storage of environments. Every method is one blocking call; the server runs them on
@@ -350,6 +351,13 @@ pub trait Storage: Send + Sync {
     /// Stores `entry` under its sequence number, only if that number is unused
     /// ([`StorageError::SeqTaken`] otherwise). The entry is never changed afterwards.
     fn append_history(&self, env: &EnvName, entry: &HistoryEntry) -> Result<(), StorageError>;
+
+    /// The text's version, if the store can tell without reading the text that it is the one
+    /// last read (one `stat` for a local file); `None` means "read it to know". Answers the
+    /// apps' and the UI's `If-None-Match` polls cheaply.
+    fn unchanged_text_version(&self, _env: &EnvName) -> Option<Version> {
+        None
+    }
 
     /// Every stored entry, committed or not, in sequence order.
     fn history(&self, env: &EnvName) -> Result<Vec<HistoryEntry>, StorageError>;

@@ -565,7 +565,7 @@ pub struct PlannedBinding {
     pub reason: String,
 }
 
-/// A profile-only model the preview leaves alone, and why.
+/// A model a preview (bind-required, promote) leaves alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedModel {
     /// The model.

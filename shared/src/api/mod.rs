@@ -3,15 +3,18 @@
 //!
 //! - [`ErrorBody`] (module `error`): the one body every failed request carries;
 //! - module `bindings`: the file, its edits, the catalog, import, export and health;
-//! - module `aws`: what the server does in AWS with its own credentials.
+//! - module `aws`: what the server does in AWS with its own credentials;
+//! - module `envs`: environments, diff and promote between them, history and revert.
 //!
 //! Each type's `///` line names its route. Everything is re-exported here, so a client writes
 //! `api::BindingsResponse` without knowing which half a type lives in.
 
 mod aws;
 mod bindings;
+mod envs;
 mod error;
 
 pub use aws::*;
 pub use bindings::*;
+pub use envs::*;
 pub use error::*;

@@ -1,0 +1,426 @@
+//! `env`, `promote`, `history` and `revert`: the commands that work across environments.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use bedrock_binder_shared::api::{EnvSettings, GateReport, GateSeverity, SkippedModel};
+use bedrock_binder_shared::diff::{DiffLine, LineChange, line_diff};
+use bedrock_binder_shared::env_name::EnvName;
+use bedrock_binder_shared::promote::{BindingChange, binding_diff};
+use bedrock_binder_shared::validate::validate;
+use bedrock_binder_shared::{Document, Region};
+use clap::Subcommand;
+use serde::Serialize;
+
+use super::aws::runtime;
+use super::{AwsArgs, CliError, Session};
+use crate::aws::Aws;
+use crate::aws::gate::{promote_gate, promote_reason};
+use crate::envs::NewEnv;
+use crate::storage::{ChangeKind, StorageError};
+use crate::store::FileStore;
+
+/// `env` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum EnvAction {
+    /// List the environments, with their settings, binding count and last change.
+    List,
+    /// Create an environment: empty, a copy of another (--from), or from a file (--file).
+    Create {
+        /// Its name: lower-case letters, digits and `-`, 1 to 32 characters.
+        name: EnvName,
+        /// Copy this environment's text and settings.
+        #[arg(long, value_name = "ENV")]
+        from: Option<EnvName>,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+    /// Delete an environment (its history is kept). Nothing is deleted without --yes.
+    Delete {
+        /// The environment.
+        name: EnvName,
+        /// Delete it.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// What differs between two environments: by binding, then by line.
+    Diff {
+        /// The first environment.
+        a: EnvName,
+        /// The second environment.
+        b: EnvName,
+    },
+    /// Change an environment's settings; what is not given stays.
+    Set {
+        /// The environment.
+        name: EnvName,
+        #[command(flatten)]
+        settings: SettingsArgs,
+    },
+}
+
+/// Settings given on the command line.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SettingsArgs {
+    /// What the environment is for.
+    #[arg(long, value_name = "TEXT")]
+    description: Option<String>,
+    /// The named profile in the AWS config its checks, tests and promote gate use (`""` for
+    /// the default chain).
+    #[arg(long, value_name = "NAME")]
+    aws_profile: Option<String>,
+    /// The region its AWS calls default to.
+    #[arg(long = "aws-region", value_name = "REGION")]
+    aws_region: Option<Region>,
+    /// Whether changes to it need approval.
+    #[arg(long, value_name = "BOOL")]
+    protected: Option<bool>,
+}
+
+impl SettingsArgs {
+    fn apply(&self, settings: &mut EnvSettings) {
+        if let Some(description) = &self.description {
+            settings.description.clone_from(description);
+        }
+        if let Some(profile) = &self.aws_profile {
+            settings.aws_profile = Some(profile.clone()).filter(|profile| !profile.is_empty());
+        }
+        if let Some(region) = &self.aws_region {
+            settings.region = Some(region.clone());
+        }
+        if let Some(protected) = self.protected {
+            settings.protected = protected;
+        }
+    }
+}
+
+/// `promote`'s arguments.
+pub(super) struct PromoteArgs {
+    pub(super) from: EnvName,
+    pub(super) to: EnvName,
+    pub(super) models: Vec<String>,
+    pub(super) reason: Option<String>,
+    pub(super) force: bool,
+    pub(super) yes: bool,
+}
+
+#[derive(Serialize)]
+struct PromoteOutcome<'a> {
+    from: &'a str,
+    to: &'a str,
+    changes: &'a [BindingChange],
+    lines: &'a [DiffLine],
+    skipped: Vec<SkippedModel>,
+    gate: &'a GateReport,
+    applied: bool,
+}
+
+impl Session {
+    pub(super) fn env_command(
+        &self,
+        action: EnvAction,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<u8, CliError> {
+        match action {
+            EnvAction::List => self.env_list(out),
+            EnvAction::Create { name, from, settings } => self.env_create(&name, from.as_ref(), &settings, out, err),
+            EnvAction::Delete { name, yes } => {
+                let stored = self.envs.read(&name)?;
+                if !yes {
+                    let count = Document::parse(&stored.text).resolve().len();
+                    return Err(CliError::ConfirmationRequired(format!(
+                        "deleting `{name}` removes its {count} bindings (its history is kept); pass --yes to delete it"
+                    )));
+                }
+                self.envs.delete(&name, Some(stored.state.text), self.meta(None))?;
+                if self.json {
+                    self.print_json(out, &serde_json::json!({ "deleted": name.as_str() }))?;
+                } else {
+                    writeln!(out, "✓ Deleted {name} (its history is kept)")?;
+                }
+                Ok(0)
+            }
+            EnvAction::Diff { a, b } => {
+                let diff = self.envs.diff(&a, &b)?;
+                if self.json {
+                    self.print_json(out, &diff)?;
+                } else {
+                    print_changes(out, &diff.changes, &a, &b)?;
+                    print_lines(out, &diff.lines)?;
+                }
+                Ok(0)
+            }
+            EnvAction::Set { name, settings } => {
+                let stored = self.envs.read(&name)?;
+                let mut new = stored.settings.clone();
+                settings.apply(&mut new);
+                let summary = self.envs.set_settings(&name, Some(stored.state.settings), new, self.meta(None))?;
+                if self.json {
+                    self.print_json(out, &summary)?;
+                } else {
+                    writeln!(out, "✓ Settings of {name} saved")?;
+                }
+                Ok(0)
+            }
+        }
+    }
+
+    fn env_list(&self, out: &mut dyn Write) -> Result<u8, CliError> {
+        let summaries = self.envs.summaries()?;
+        if self.json {
+            let list = bedrock_binder_shared::api::EnvListResponse { store: self.envs.kind(), envs: summaries };
+            self.print_json(out, &list)?;
+            return Ok(0);
+        }
+        for summary in &summaries {
+            let settings = &summary.settings;
+            let last = summary.last_change.as_ref().map_or_else(
+                || "no recorded change".to_owned(),
+                |change| format!("last: #{} {} by {}", change.seq, change.kind.as_str(), change.author),
+            );
+            writeln!(
+                out,
+                "{}{}  {} bindings  profile={} region={}  {last}{}",
+                summary.name,
+                if settings.protected { " (protected)" } else { "" },
+                summary.bindings,
+                settings.aws_profile.as_deref().unwrap_or("-"),
+                settings.region.as_ref().map_or("-", |region| region.as_str()),
+                if settings.description.is_empty() { String::new() } else { format!("\n    {}", settings.description) },
+            )?;
+        }
+        writeln!(out, "Total: {} environments", summaries.len())?;
+        Ok(0)
+    }
+
+    fn env_create(
+        &self,
+        name: &EnvName,
+        from: Option<&EnvName>,
+        settings: &SettingsArgs,
+        out: &mut dyn Write,
+        err: &mut dyn Write,
+    ) -> Result<u8, CliError> {
+        let mut new = match (from, &self.file_given) {
+            (Some(from), _) => {
+                let source = self.envs.read(from)?;
+                NewEnv { text: source.text, settings: source.settings }
+            }
+            (None, Some(path)) => NewEnv { text: self.read_new_text(path, err)?, settings: EnvSettings::default() },
+            (None, None) => NewEnv::default(),
+        };
+        settings.apply(&mut new.settings);
+        let summary = self.envs.create(name, new, self.meta(None))?;
+        if self.json {
+            self.print_json(out, &summary)?;
+        } else {
+            writeln!(out, "✓ Created {name} ({} bindings)", summary.bindings)?;
+        }
+        Ok(0)
+    }
+
+    /// The text of a file a new environment starts from, refused if it has any error.
+    fn read_new_text(&self, path: &PathBuf, err: &mut dyn Write) -> Result<String, CliError> {
+        let text = FileStore::new(path).load()?.text;
+        let document = Document::parse(&text);
+        let diagnostics = validate(&document, &self.catalog);
+        let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();
+        for diagnostic in &errors {
+            let line = document.line(diagnostic.line).map(|l| l.content).unwrap_or_default();
+            write!(err, "{}", diagnostic.render(line))?;
+        }
+        if !errors.is_empty() {
+            return Err(CliError::Rejected {
+                snippet: None,
+                message: format!("{} has {} error(s); nothing was created", path.display(), errors.len()),
+            });
+        }
+        Ok(text)
+    }
+
+    pub(super) fn promote(&self, args: &PromoteArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, CliError> {
+        if args.from == args.to {
+            return Err(CliError::Rejected {
+                snippet: None,
+                message: "--to must name another environment than --from".to_owned(),
+            });
+        }
+        let reason = args.reason.as_deref().map(str::trim).filter(|reason| !reason.is_empty());
+        if args.force && reason.is_none() {
+            return Err(CliError::Rejected {
+                snippet: None,
+                message: "--force needs --reason, for the history".to_owned(),
+            });
+        }
+        let (plan, target) = self.envs.promote_plan(&args.from, &args.to, &args.models)?;
+        let target_settings = self.envs.read(&args.to)?.settings;
+        let aws =
+            Aws::from_chain(self.aws_settings(
+                &AwsArgs { profile: target_settings.aws_profile.clone() },
+                target_settings.region.clone(),
+            ));
+        let gate = runtime()?.block_on(promote_gate(&aws, &self.catalog, &plan.changes, &plan.text));
+        let lines = line_diff(&target.text, &plan.text);
+        let blocked = !gate.ok && !args.force;
+        let apply = args.yes && !blocked && !plan.changes.is_empty();
+        if apply {
+            let meta = self.meta(promote_reason(reason, &gate));
+            self.envs.save(&args.to, &target.version, &plan.text, ChangeKind::Promote, meta)?;
+        }
+        let skipped: Vec<SkippedModel> = plan
+            .skipped
+            .iter()
+            .map(|(model, reason)| SkippedModel { model: model.clone(), reason: reason.clone() })
+            .collect();
+        if self.json {
+            let outcome = PromoteOutcome {
+                from: args.from.as_str(),
+                to: args.to.as_str(),
+                changes: &plan.changes,
+                lines: &lines,
+                skipped,
+                gate: &gate,
+                applied: apply,
+            };
+            self.print_json(out, &outcome)?;
+        } else {
+            writeln!(out, "Promote {} → {}", args.from, args.to)?;
+            print_changes(out, &plan.changes, &args.from, &args.to)?;
+            for skipped in &skipped {
+                writeln!(out, "  skipped {}: {}", skipped.model, skipped.reason)?;
+            }
+            print_lines(out, &lines)?;
+            print_gate(out, &gate)?;
+        }
+        if plan.changes.is_empty() {
+            writeln!(err, "nothing to promote: {} already has these bindings", args.to)?;
+            return Ok(0);
+        }
+        if blocked {
+            return Err(CliError::GateFailed(
+                "the promote gate found errors; nothing was written (fix them, or pass --force with --reason)"
+                    .to_owned(),
+            ));
+        }
+        if apply {
+            if !self.json {
+                writeln!(out, "✓ Promoted {} bindings into {}", plan.changes.len(), args.to)?;
+            }
+        } else {
+            writeln!(err, "preview only: nothing was written; pass --yes to promote")?;
+        }
+        Ok(0)
+    }
+
+    pub(super) fn history(&self, out: &mut dyn Write) -> Result<u8, CliError> {
+        let history = self.envs.history(&self.env)?;
+        if self.json {
+            self.print_json(out, &history)?;
+            return Ok(0);
+        }
+        for item in &history.entries {
+            let change = &item.summary;
+            writeln!(
+                out,
+                "#{} {} {} by {}{}",
+                change.seq,
+                crate::aws::format_time(change.time_ms / 1000),
+                change.kind.as_str(),
+                change.author,
+                change.reason.as_ref().map(|reason| format!(": {reason}")).unwrap_or_default()
+            )?;
+            for binding in &item.changes {
+                writeln!(out, "    {}", describe_change(binding))?;
+            }
+        }
+        writeln!(out, "Total: {} changes", history.entries.len())?;
+        Ok(0)
+    }
+
+    pub(super) fn revert(
+        &self,
+        seq: u64,
+        reason: Option<String>,
+        yes: bool,
+        out: &mut dyn Write,
+    ) -> Result<u8, CliError> {
+        if !yes {
+            let entries = self.envs.storage().committed_history(&self.env)?;
+            let Some(entry) = entries.iter().find(|entry| entry.seq.get() == seq) else {
+                return Err(StorageError::NoSuchChange { env: self.env.clone(), seq }.into());
+            };
+            let target = entry.new_text.as_deref().ok_or(StorageError::NotRevertible { env: self.env.clone(), seq })?;
+            let current = self.envs.load(&self.env)?;
+            writeln!(out, "Reverting {} to the version of change #{seq} would change:", self.env)?;
+            print_changes(
+                out,
+                &binding_diff(&Document::parse(&current.text), &Document::parse(target)),
+                &self.env,
+                &self.env,
+            )?;
+            print_lines(out, &line_diff(&current.text, target))?;
+            return Err(CliError::ConfirmationRequired(
+                "preview only: nothing was written; pass --yes to revert".to_owned(),
+            ));
+        }
+        let version = self.envs.revert(&self.env, seq, None, self.meta(reason))?;
+        if self.json {
+            self.print_json(
+                out,
+                &serde_json::json!({ "env": self.env.as_str(), "reverted_to": seq, "version": version }),
+            )?;
+        } else {
+            writeln!(out, "✓ {} is back to the version of change #{seq}", self.env)?;
+        }
+        Ok(0)
+    }
+}
+
+fn describe_change(change: &BindingChange) -> String {
+    let value = |value: &str| if value.is_empty() { "(direct)".to_owned() } else { value.to_owned() };
+    match (&change.from, &change.to) {
+        (None, Some(to)) => format!("+ {} = {}", change.model, value(to)),
+        (Some(from), None) => format!("- {} = {}", change.model, value(from)),
+        (Some(from), Some(to)) => format!("~ {}: {} → {}", change.model, value(from), value(to)),
+        (None, None) => change.model.clone(),
+    }
+}
+
+fn print_changes(out: &mut dyn Write, changes: &[BindingChange], a: &EnvName, b: &EnvName) -> Result<(), CliError> {
+    if changes.is_empty() {
+        writeln!(out, "No binding differs between {a} and {b}")?;
+    }
+    for change in changes {
+        writeln!(out, "  {}", describe_change(change))?;
+    }
+    Ok(())
+}
+
+fn print_lines(out: &mut dyn Write, lines: &[DiffLine]) -> Result<(), CliError> {
+    for line in lines.iter().filter(|line| line.change != LineChange::Same) {
+        let sign = if line.change == LineChange::Added { '+' } else { '-' };
+        writeln!(out, "{sign}{}", line.text.trim_end_matches(['\r', '\n']))?;
+    }
+    Ok(())
+}
+
+fn print_gate(out: &mut dyn Write, gate: &GateReport) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "Promote gate ({}{}):",
+        gate.region.as_deref().unwrap_or("no region"),
+        gate.account.as_ref().map(|account| format!(", account {account}")).unwrap_or_default()
+    )?;
+    for finding in &gate.findings {
+        let label = if finding.severity == GateSeverity::Error { "error" } else { "warning" };
+        writeln!(out, "  {label}[{}] {}: {}", finding.check, finding.model, finding.message)?;
+    }
+    for not_run in &gate.not_run {
+        writeln!(out, "  not run: {not_run}")?;
+    }
+    if gate.findings.is_empty() {
+        writeln!(out, "  no findings")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,293 @@
+//! [`Environments`]: what the command line and the server do with environments, over any
+//! [`Storage`]: read one as a file, record an edit as a change, create, delete, change
+//! settings, diff two, list the history and revert. Every call blocks; the server runs them
+//! on the blocking pool.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bedrock_binder_shared::api::{
+    ChangeSummary, EnvDiffResponse, EnvSettings, EnvSummary, HistoryItem, HistoryResponse, SettingsChange, StoreKind,
+};
+use bedrock_binder_shared::diff::line_diff;
+use bedrock_binder_shared::env_name::EnvName;
+use bedrock_binder_shared::promote::{PromotePlan, binding_diff, promote};
+use bedrock_binder_shared::{Document, Version};
+
+use crate::storage::{
+    Change, ChangeKind, ChangeMeta, HistoryEntry, LocalDirStore, Seq, SingleFileStore, Storage, StorageError, StoredEnv,
+};
+use crate::store::Snapshot;
+
+/// The environments of one store, and how to name them in messages.
+#[derive(Clone)]
+pub struct Environments {
+    storage: Arc<dyn Storage>,
+    kind: StoreKind,
+    /// The binding file, when the store is one file.
+    file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Environments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Environments").field("kind", &self.kind).field("file", &self.file).finish_non_exhaustive()
+    }
+}
+
+/// How a new environment starts.
+#[derive(Debug, Clone, Default)]
+pub struct NewEnv {
+    /// Its text (already checked by the caller).
+    pub text: String,
+    /// Its settings.
+    pub settings: EnvSettings,
+}
+
+impl Environments {
+    /// The one binding file at `path` as the environment `default`.
+    pub fn single_file(path: impl Into<PathBuf>) -> Environments {
+        let path = path.into();
+        Environments { storage: Arc::new(SingleFileStore::new(path.clone())), kind: StoreKind::File, file: Some(path) }
+    }
+
+    /// The one binding file at `path` as `default`, with its history and settings in `state`
+    /// instead of the user's state directory (tests).
+    pub fn single_file_with_state(path: impl Into<PathBuf>, state: impl Into<PathBuf>) -> Environments {
+        let path = path.into();
+        Environments {
+            storage: Arc::new(SingleFileStore::with_state_dir(path.clone(), Some(state.into()))),
+            kind: StoreKind::File,
+            file: Some(path),
+        }
+    }
+
+    /// The environments in the store directory `dir`.
+    pub fn directory(dir: impl Into<PathBuf>) -> Environments {
+        Environments { storage: Arc::new(LocalDirStore::new(dir)), kind: StoreKind::Directory, file: None }
+    }
+
+    /// Environments over any storage (tests; S3 next).
+    pub fn over(storage: Arc<dyn Storage>, kind: StoreKind) -> Environments {
+        Environments { storage, kind, file: None }
+    }
+
+    /// Where the environments are kept.
+    pub fn kind(&self) -> StoreKind {
+        self.kind
+    }
+
+    /// The storage underneath.
+    pub fn storage(&self) -> &dyn Storage {
+        self.storage.as_ref()
+    }
+
+    /// The binding file, when the store is one file.
+    pub fn file(&self) -> Option<&std::path::Path> {
+        self.file.as_deref()
+    }
+
+    /// How messages name `env`: the file's path for a single file, else the environment.
+    pub fn label(&self, env: &EnvName) -> String {
+        match &self.file {
+            Some(path) => path.display().to_string(),
+            None => format!("environment `{env}`"),
+        }
+    }
+
+    /// The environment's text as a [`Snapshot`]; [`StorageError::NotFound`] if it does not exist.
+    pub fn load(&self, env: &EnvName) -> Result<Snapshot, StorageError> {
+        let stored = self.read(env)?;
+        Ok(Snapshot { text: stored.text, version: stored.state.text, existed: stored.existed })
+    }
+
+    /// The environment as stored; [`StorageError::NotFound`] if it does not exist.
+    pub fn read(&self, env: &EnvName) -> Result<StoredEnv, StorageError> {
+        self.storage.read(env)?.ok_or_else(|| StorageError::NotFound { env: env.clone() })
+    }
+
+    /// Records and writes a new text made against `expected`; returns its version. A text
+    /// equal to the current one writes and records nothing.
+    pub fn save(
+        &self,
+        env: &EnvName,
+        expected: &Version,
+        text: &str,
+        kind: ChangeKind,
+        meta: ChangeMeta,
+    ) -> Result<Version, StorageError> {
+        let change = Change::Text { kind, expected: expected.clone(), text: text.to_owned() };
+        match self.storage.commit(env, change, meta) {
+            Ok(_) | Err(StorageError::Unchanged { .. }) => Ok(crate::store::version_of(text.as_bytes())),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Every environment, by name, each with its summary.
+    pub fn summaries(&self) -> Result<Vec<EnvSummary>, StorageError> {
+        let names = self.storage.list()?;
+        let mut summaries = Vec::with_capacity(names.len());
+        for name in names {
+            // One deleted between the list and the read is simply no longer listed.
+            match self.summary(&name) {
+                Ok(summary) => summaries.push(summary),
+                Err(StorageError::NotFound { .. }) => {}
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(summaries)
+    }
+
+    /// The environment's summary: settings, versions, binding count and last change.
+    pub fn summary(&self, env: &EnvName) -> Result<EnvSummary, StorageError> {
+        let stored = self.read(env)?;
+        let history = self.storage.history(env)?;
+        let committed = crate::storage::committed(&history, Some(&stored.state));
+        Ok(EnvSummary {
+            name: env.to_string(),
+            bindings: Document::parse(&stored.text).resolve().len(),
+            settings: stored.settings,
+            settings_version: stored.state.settings,
+            version: stored.state.text,
+            last_change: committed.last().map(change_summary),
+        })
+    }
+
+    /// Creates `name` with `new`'s text and settings.
+    pub fn create(&self, name: &EnvName, new: NewEnv, meta: ChangeMeta) -> Result<EnvSummary, StorageError> {
+        self.storage.commit(name, Change::Create { text: new.text, settings: new.settings }, meta)?;
+        self.summary(name)
+    }
+
+    /// Deletes `env`, made against its text version `expected` (the current one if `None`).
+    /// Its history is kept.
+    pub fn delete(&self, env: &EnvName, expected: Option<Version>, meta: ChangeMeta) -> Result<(), StorageError> {
+        let expected = match expected {
+            Some(expected) => expected,
+            None => self.read(env)?.state.text,
+        };
+        self.storage.commit(env, Change::Delete { expected }, meta)?;
+        Ok(())
+    }
+
+    /// Replaces the settings of `env`, made against the settings version `expected` (the
+    /// current one if `None`).
+    pub fn set_settings(
+        &self,
+        env: &EnvName,
+        expected: Option<Version>,
+        settings: EnvSettings,
+        meta: ChangeMeta,
+    ) -> Result<EnvSummary, StorageError> {
+        let expected = match expected {
+            Some(expected) => expected,
+            None => self.read(env)?.state.settings,
+        };
+        match self.storage.commit(env, Change::Settings { expected, settings }, meta) {
+            Ok(_) | Err(StorageError::Unchanged { .. }) => self.summary(env),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// What differs from `from` to `to`: by binding, and by line.
+    pub fn diff(&self, from: &EnvName, to: &EnvName) -> Result<EnvDiffResponse, StorageError> {
+        let (old, new) = (self.read(from)?.text, self.read(to)?.text);
+        Ok(EnvDiffResponse {
+            from: from.to_string(),
+            to: to.to_string(),
+            changes: binding_diff(&Document::parse(&old), &Document::parse(&new)),
+            lines: line_diff(&old, &new),
+        })
+    }
+
+    /// What promoting `models` (every binding of `from` if empty) into `to` would write, with
+    /// the target as read (its version is what the write is made against).
+    pub fn promote_plan(
+        &self,
+        from: &EnvName,
+        to: &EnvName,
+        models: &[String],
+    ) -> Result<(PromotePlan, Snapshot), StorageError> {
+        let source = Document::parse(&self.read(from)?.text);
+        let target = self.load(to)?;
+        let chosen: Vec<&str> = models.iter().map(String::as_str).collect();
+        let plan = promote(&source, &Document::parse(&target.text), (!chosen.is_empty()).then_some(&chosen[..]));
+        Ok((plan, target))
+    }
+
+    /// The committed history of `env`, newest first. A deleted environment's history is
+    /// still there (its last entry is the delete).
+    pub fn history(&self, env: &EnvName) -> Result<HistoryResponse, StorageError> {
+        let current = self.storage.read(env)?;
+        let entries = self.storage.history(env)?;
+        let committed = crate::storage::committed(&entries, current.as_ref().map(|stored| &stored.state));
+        let current_text = current.map(|stored| stored.state.text);
+        let mut items: Vec<HistoryItem> =
+            committed.iter().map(|entry| history_item(entry, current_text.as_ref())).collect();
+        items.reverse();
+        Ok(HistoryResponse { env: env.to_string(), entries: items })
+    }
+
+    /// Restores the text change `seq` produced, as a new change made against `expected` (the
+    /// current text version if `None`). Returns the new version.
+    pub fn revert(
+        &self,
+        env: &EnvName,
+        seq: u64,
+        expected: Option<Version>,
+        mut meta: ChangeMeta,
+    ) -> Result<Version, StorageError> {
+        let stored = self.read(env)?;
+        let entries = self.storage.history(env)?;
+        let committed = crate::storage::committed(&entries, Some(&stored.state));
+        let target = Seq::new(seq)
+            .and_then(|seq| committed.iter().find(|entry| entry.seq == seq))
+            .ok_or(StorageError::NoSuchChange { env: env.clone(), seq })?;
+        let text = target.new_text.clone().ok_or(StorageError::NotRevertible { env: env.clone(), seq })?;
+        let expected = expected.unwrap_or(stored.state.text);
+        meta.reason = Some(match meta.reason.take() {
+            Some(reason) => format!("back to the version of change {seq}: {reason}"),
+            None => format!("back to the version of change {seq}"),
+        });
+        let change = Change::Text { kind: ChangeKind::Revert, expected, text: text.clone() };
+        self.storage.commit(env, change, meta)?;
+        Ok(crate::store::version_of(text.as_bytes()))
+    }
+}
+
+fn change_summary(entry: &HistoryEntry) -> ChangeSummary {
+    ChangeSummary {
+        seq: entry.seq.get(),
+        time_ms: entry.time_ms,
+        author: entry.author.clone(),
+        kind: entry.kind,
+        reason: entry.reason.clone(),
+    }
+}
+
+/// One committed entry as the history shows it.
+fn history_item(entry: &HistoryEntry, current_text: Option<&Version>) -> HistoryItem {
+    let touches_text = entry.text.is_some();
+    let (old, new) = (entry.previous_text.as_deref().unwrap_or(""), entry.new_text.as_deref().unwrap_or(""));
+    let produced = entry.text.as_ref().and_then(|transition| transition.new.as_ref());
+    HistoryItem {
+        summary: change_summary(entry),
+        changes: if touches_text { binding_diff(&Document::parse(old), &Document::parse(new)) } else { Vec::new() },
+        lines: if touches_text { line_diff(old, new) } else { Vec::new() },
+        settings: entry
+            .settings
+            .as_ref()
+            .map(|_| SettingsChange { before: entry.previous_settings.clone(), after: entry.new_settings.clone() }),
+        revertible: entry.new_text.is_some() && produced.is_some() && produced != current_text,
+    }
+}
+
+/// The name a CLI change is recorded under: the OS user.
+pub fn os_user() -> String {
+    ["USER", "LOGNAME", "USERNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .unwrap_or_else(|| "cli".to_owned())
+}
+
+/// The name a server change is recorded under until users exist.
+pub const SERVER_AUTHOR: &str = "local";
