@@ -8,6 +8,7 @@ mod aws_api;
 mod aws_cli;
 mod browser;
 mod cli;
+mod envs;
 mod golden;
 mod helpers;
 mod serve;

@@ -74,6 +74,11 @@ pub enum CliError {
     /// The store of environments refused or failed.
     #[error(transparent)]
     Storage(StorageError),
+    /// The store has no such environment.
+    #[error(
+        "there is no environment `{0}` in the store; `bedrock-binder env list` shows them and `bedrock-binder env create {0}` makes it"
+    )]
+    UnknownEnvironment(String),
     /// A promote the gate stopped; the report was printed.
     #[error("{0}")]
     GateFailed(String),
@@ -84,6 +89,7 @@ impl From<StorageError> for CliError {
     fn from(error: StorageError) -> Self {
         match error {
             StorageError::File(error) => CliError::Store(error),
+            StorageError::NotFound { env } => CliError::UnknownEnvironment(env.to_string()),
             other => CliError::Storage(other),
         }
     }
@@ -109,7 +115,7 @@ impl CliError {
             CliError::ConfirmationRequired(_) => "confirmation-required",
             CliError::Runtime(_) => "runtime",
             CliError::Storage(StorageError::Conflict { .. }) => "conflict",
-            CliError::Storage(StorageError::NotFound { .. }) => "unknown-environment",
+            CliError::Storage(StorageError::NotFound { .. }) | CliError::UnknownEnvironment(_) => "unknown-environment",
             CliError::Storage(StorageError::AlreadyExists { .. }) => "environment-exists",
             CliError::Storage(StorageError::Unsupported(_)) => "needs-a-store",
             CliError::Storage(StorageError::NoSuchChange { .. } | StorageError::NotRevertible { .. }) => {

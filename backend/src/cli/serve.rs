@@ -7,6 +7,7 @@ use tokio::net::TcpListener;
 
 use super::{CliError, Session};
 use bedrock_binder_shared::Catalog;
+use bedrock_binder_shared::env_name::EnvName;
 
 use crate::aws::{Aws, AwsSettings};
 use crate::server::{self, AppState};
@@ -24,7 +25,10 @@ impl Session {
             let addr = listener.local_addr().map_err(failed)?;
             match self.envs.file() {
                 Some(file) => tracing::info!(file = %file.display(), "serving the binding file as `default`"),
-                None => tracing::info!("serving a store of environments"),
+                None => {
+                    self.ensure_a_default_environment()?;
+                    tracing::info!("serving a store of environments");
+                }
             }
             writeln!(out, "bedrock-binder listening on http://{addr}")?;
             out.flush()?;
@@ -36,6 +40,21 @@ impl Session {
             tracing::info!("shut down");
             Ok(0)
         })
+    }
+}
+
+impl Session {
+    /// Creates `default`, empty, in a store that has no environment yet: the routes without an
+    /// environment in the path act on it, and the UI opens on it.
+    fn ensure_a_default_environment(&self) -> Result<(), CliError> {
+        if !self.envs.storage().list()?.is_empty() {
+            return Ok(());
+        }
+        let meta = crate::storage::ChangeMeta { author: crate::envs::SERVER_AUTHOR.to_owned(), reason: None };
+        match self.envs.create(&EnvName::default(), crate::envs::NewEnv::default(), meta) {
+            Ok(_) | Err(crate::storage::StorageError::AlreadyExists { .. }) => Ok(()),
+            Err(error) => Err(error.into()),
+        }
     }
 }
 
