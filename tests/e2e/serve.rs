@@ -182,3 +182,35 @@ fn pull_writes_only_when_the_environment_changed_and_keeps_the_copy_when_the_ser
     assert!(down.stderr.contains("cannot reach") && down.stderr.contains("was kept as it was"), "{}", down.stderr);
     assert_eq!(std::fs::read(&target).expect("kept"), b"# team\r\namazon.nova-pro-v1:0=\r\n");
 }
+
+#[test]
+fn serve_with_a_store_serves_each_environment_to_pull_and_starts_an_empty_store_with_default() {
+    let team = TestHome::new();
+    let store = team.dir.path().join("store");
+    let staging = store.join("envs/staging");
+    std::fs::create_dir_all(&staging).expect("mkdir");
+    std::fs::write(staging.join("inference.txt"), "# staging\namazon.nova-lite-v1:0=us.amazon.nova-lite-v1:0\n")
+        .expect("write");
+    let server = Server::start(&team, &["--store", store.to_str().expect("UTF-8")]);
+    let (status, body) = server.request("GET", "/v1/envs/staging/inference.txt");
+    assert!(status.contains("200"), "{status}");
+    assert_eq!(body, "# staging\namazon.nova-lite-v1:0=us.amazon.nova-lite-v1:0\n");
+    let (status, _) = server.request("GET", "/api/v1/bindings");
+    assert!(status.contains("404"), "a store with environments gets no `default` made up: {status}");
+
+    let app = TestHome::new();
+    let url = format!("http://{}", server.addr);
+    let pulled =
+        app.command().arg("--file").arg(&app.file).args(["pull", "--server", &url, "--env", "staging"]).output();
+    crate::helpers::Run::from(pulled.expect("run pull")).success();
+    assert_eq!(app.read(), "# staging\namazon.nova-lite-v1:0=us.amazon.nova-lite-v1:0\n");
+    assert_eq!(server.terminate().code(), Some(0));
+
+    let empty = TestHome::new();
+    let empty_store = empty.dir.path().join("store");
+    let server = Server::start(&empty, &["--store", empty_store.to_str().expect("UTF-8")]);
+    let (status, body) = server.request("GET", "/api/v1/envs");
+    assert!(status.contains("200") && body.contains("\"name\":\"default\""), "{status} {body}");
+    assert!(empty_store.join("envs/default/inference.txt").is_file());
+    assert_eq!(server.terminate().code(), Some(0));
+}
