@@ -186,7 +186,7 @@ async fn team(fake: &fake_bedrock::RunningFake) -> (StoreHome, Router) {
     let s = StoreHome::new();
     let envs = Environments::directory(&s.store);
     let meta = || bedrock_binder::storage::ChangeMeta { author: "setup".to_owned(), reason: None };
-    let staging = format!("{NOVA}={DEV_ARN}\n{LITE}={LITE_US}\n");
+    let staging = format!("{NOVA}={DEV_ARN}\n{LITE}={LITE_US}\n{MICRO}={MICRO_APAC}\n");
     let new = |text: &str, region: Option<&str>| bedrock_binder::envs::NewEnv {
         text: text.to_owned(),
         settings: bedrock_binder_shared::api::EnvSettings {
@@ -201,6 +201,9 @@ async fn team(fake: &fake_bedrock::RunningFake) -> (StoreHome, Router) {
     let app = router(AppState::new(envs, Catalog::embedded()).with_aws(aws));
     (s, app)
 }
+
+/// A system profile that the fake has not in us-east-1.
+const MICRO_APAC: &str = "apac.amazon.nova-micro-v1:0";
 
 /// An application profile of another account than the fake's.
 const DEV_ARN: &str = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/dev0nova0001";
@@ -223,7 +226,7 @@ fn request(method: Method, uri: &str, if_match: Option<&str>, body: Option<serde
 async fn the_gate_refuses_another_accounts_application_arn_unless_forced_with_a_reason() {
     let fake = FakeBedrock::with_default_regions().spawn().await.expect("fake");
     let (s, app) = team(&fake).await;
-    let body = serde_json::json!({ "from": "staging", "to": "prod", "models": [NOVA, LITE] });
+    let body = serde_json::json!({ "from": "staging", "to": "prod", "models": [NOVA, LITE, MICRO] });
     let preview: PromoteResponse = send(&app, post_json("/api/v1/promote", None, body.clone())).await.json();
     assert!(!preview.applied && !preview.gate.ok, "{:?}", preview.gate);
     assert_eq!(preview.gate.account.as_deref(), Some(DEFAULT_ACCOUNT));
@@ -236,6 +239,8 @@ async fn the_gate_refuses_another_accounts_application_arn_unless_forced_with_a_
         "the system profile exists in us-east-1 and holds the model: {:?}",
         preview.gate.findings
     );
+    let missing = preview.gate.findings.iter().find(|finding| finding.model == MICRO).expect("micro's finding");
+    assert_eq!((missing.check.as_str(), missing.severity), ("profile-exists", GateSeverity::Error), "{missing:?}");
     assert_eq!(s.text("prod"), PROD, "a preview writes nothing");
 
     let mut apply = body.clone();
@@ -314,7 +319,7 @@ async fn every_bindings_route_works_per_environment_and_a_revert_needs_the_curre
     )
     .await;
     let reverted: BindingsResponse = reverted.json();
-    assert_eq!(reverted.text, format!("{NOVA}={DEV_ARN}\n{LITE}={LITE_US}\n"));
+    assert_eq!(reverted.text, format!("{NOVA}={DEV_ARN}\n{LITE}={LITE_US}\n{MICRO}={MICRO_APAC}\n"));
 
     let created = send(
         &app,
@@ -337,4 +342,17 @@ async fn every_bindings_route_works_per_environment_and_a_revert_needs_the_curre
     assert_eq!(deleted.status, StatusCode::NO_CONTENT);
     let list: EnvListResponse = send(&app, get("/api/v1/envs")).await.json();
     assert_eq!(list.envs.iter().map(|env| env.name.as_str()).collect::<Vec<_>>(), ["default", "prod", "staging"]);
+}
+
+#[test]
+fn promoting_a_legacy_model_is_a_warning_that_does_not_stop_the_promote() {
+    const OLD: &str = "anthropic.claude-3-5-sonnet-20240620-v1:0";
+    let s = StoreHome::new();
+    s.run(&["env", "create", "dev"]).success();
+    s.run(&["env", "create", "prod"]).success();
+    s.run(&["--env", "dev", "bind", OLD, &format!("us.{OLD}")]).success();
+    let run = s.run(&["promote", "--from", "dev", "--to", "prod", "--yes"]).success();
+    let warning = run.stdout.lines().find(|line| line.contains(OLD) && line.trim_start().starts_with("warning["));
+    assert!(warning.is_some(), "{}", run.stdout);
+    assert_eq!(s.text("prod"), format!("{OLD}=us.{OLD}\n"));
 }
