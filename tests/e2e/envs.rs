@@ -356,3 +356,46 @@ fn promoting_a_legacy_model_is_a_warning_that_does_not_stop_the_promote() {
     assert!(warning.is_some(), "{}", run.stdout);
     assert_eq!(s.text("prod"), format!("{OLD}=us.{OLD}\n"));
 }
+
+#[test]
+fn a_cli_killed_at_any_moment_leaves_a_consistent_environment_and_history() {
+    let s = StoreHome::new();
+    s.run(&["env", "create", "prod"]).success();
+    let models = [NOVA, LITE, MICRO];
+    let profiles = [NOVA_US, LITE_US, MICRO_US];
+    // Kill times spread over a bind's life: before it reads, between the entry and the write, after.
+    for round in 0..40u64 {
+        let index = usize::try_from(round).expect("small") % models.len();
+        let value = if round % 2 == 0 { profiles[index] } else { "" };
+        let mut child = s
+            .home
+            .command()
+            .arg("--store")
+            .arg(&s.store)
+            .args(["--env", "prod", "bind", models[index], value])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_micros(round * 250));
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let text = s.text("prod");
+    let history = s.run(&["--json", "--env", "prod", "history"]).success();
+    let history: HistoryResponse = serde_json::from_str(&history.stdout).expect("JSON");
+    assert!(!history.entries.is_empty(), "at least the create");
+    // Replaying the committed changes' diffs from the create reproduces the text on disk.
+    let stored: Vec<bedrock_binder::storage::HistoryEntry> = {
+        use bedrock_binder::storage::Storage as _;
+        let store = bedrock_binder::storage::LocalDirStore::new(&s.store);
+        store.committed_history(&"prod".parse().expect("name")).expect("history reads")
+    };
+    assert_eq!(stored.len(), history.entries.len());
+    for pair in stored.windows(2) {
+        assert_eq!(pair[1].previous_text, pair[0].new_text, "each committed change starts where the last ended");
+    }
+    assert_eq!(stored.last().and_then(|entry| entry.new_text.clone()), Some(text), "the last one produced the file");
+    // And the environment still takes edits.
+    s.run(&["--env", "prod", "bind", NOVA, NOVA_US]).success();
+}
