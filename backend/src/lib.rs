@@ -3,6 +3,7 @@
 //! `main.rs` only parses arguments and maps the outcome to an exit status; everything that
 //! can be tested lives here.
 
+pub mod auth;
 pub mod aws;
 pub mod cli;
 pub mod dated_catalog;

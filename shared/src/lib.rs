@@ -11,6 +11,7 @@
 //! - [`validate`]: the diagnostics for a document against a [`catalog::Catalog`].
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod api;
 pub mod application_profile;
 pub mod arn;
