@@ -214,3 +214,14 @@ fn serve_with_a_store_serves_each_environment_to_pull_and_starts_an_empty_store_
     assert!(empty_store.join("envs/default/inference.txt").is_file());
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+#[test]
+fn serve_refuses_to_listen_beyond_loopback_without_authentication() {
+    let home = TestHome::new();
+    for addr in ["0.0.0.0:0", "[::]:0"] {
+        let output = home.command().arg("--file").arg(&home.file).args(["serve", "--listen", addr]).output();
+        let run = crate::helpers::Run::from(output.expect("run serve"));
+        assert_eq!(run.code, Some(1), "{addr}: {}", run.stderr);
+        assert!(run.stderr.contains("refusing to listen") && run.stderr.contains("loopback"), "{}", run.stderr);
+    }
+}

@@ -74,6 +74,11 @@ pub enum CliError {
     /// The store of environments refused or failed.
     #[error(transparent)]
     Storage(StorageError),
+    /// `serve` on an address other machines can reach, without authentication.
+    #[error(
+        "refusing to listen on {0}: the server has no authentication yet, so it listens only on a loopback address (127.0.0.1 or ::1), where only this machine can reach it"
+    )]
+    NotLoopback(std::net::SocketAddr),
     /// The store has no such environment.
     #[error(
         "there is no environment `{0}` in the store; `bedrock-binder env list` shows them and `bedrock-binder env create {0}` makes it"
@@ -110,6 +115,7 @@ impl CliError {
             CliError::UnknownRegion { .. } => "unknown-region",
             CliError::FileExists(_) => "file-exists",
             CliError::Serve { .. } => "serve",
+            CliError::NotLoopback(_) => "not-loopback",
             CliError::Pull(_) => "pull-failed",
             CliError::Aws(_) => "aws-error",
             CliError::ConfirmationRequired(_) => "confirmation-required",

@@ -18,6 +18,9 @@ impl Session {
     /// lets the requests in flight finish.
     pub(super) fn serve(&self, listen: SocketAddr, aws: AwsSettings, out: &mut dyn Write) -> Result<u8, CliError> {
         init_logging();
+        if !listen.ip().is_loopback() {
+            return Err(CliError::NotLoopback(listen));
+        }
         let failed = |source| CliError::Serve { addr: listen, source };
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(failed)?;
         runtime.block_on(async {
