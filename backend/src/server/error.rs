@@ -50,7 +50,11 @@ pub enum AppError {
     /// force it.
     #[error("{0}")]
     PromoteGateFailed(String),
-    /// 500 `internal`: the store of environments failed; its sentence is only logged.
+    /// 503 `storage-unavailable`: the store of environments could not be read or written (a
+    /// disk error, S3 unreachable); nothing was written. Its own sentence is only logged.
+    #[error("the storage of environments is unavailable; nothing was written. Try again shortly")]
+    StorageUnavailable(StorageError),
+    /// 500 `internal`: something stored cannot be read back; its sentence is only logged.
     #[error(transparent)]
     Storage(StorageError),
     /// 405 `method-not-allowed`: the route exists but not for this method.
@@ -163,6 +167,7 @@ impl From<StorageError> for AppError {
             StorageError::Unchanged { env } => {
                 AppError::InvalidRequest(format!("the change leaves the environment `{env}` as it is"))
             }
+            error @ StorageError::Backend { .. } => AppError::StorageUnavailable(error),
             other => AppError::Storage(other),
         }
     }
@@ -203,6 +208,7 @@ impl AppError {
             AppError::NeedsAStore(_) => (StatusCode::CONFLICT, "needs-a-store"),
             AppError::NoSuchChange(_) => (StatusCode::NOT_FOUND, "no-such-change"),
             AppError::PromoteGateFailed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "promote-gate-failed"),
+            AppError::StorageUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage-unavailable"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
             AppError::Conflict { .. } => (StatusCode::PRECONDITION_FAILED, "conflict"),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
@@ -221,7 +227,9 @@ impl AppError {
 
     /// The body: the message and details for a 4xx, a fixed sentence for a 5xx.
     fn body(self, status: StatusCode, code: &'static str) -> ErrorBody {
-        if status.is_server_error() {
+        // A 503 says what is unavailable (its fixed sentence names no key or path); other 5xx
+        // say only that something went wrong.
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
             return ErrorBody {
                 code: code.to_owned(),
                 message: "something went wrong on the server; the details are in its log".to_owned(),
@@ -229,6 +237,9 @@ impl AppError {
             };
         }
         let message = self.to_string();
+        if status.is_server_error() {
+            return ErrorBody { code: code.to_owned(), message, details: None };
+        }
         let details = match self {
             AppError::Conflict { current_version, current_text } => {
                 Some(ErrorDetails { current_version: Some(current_version), current_text, ..ErrorDetails::default() })
@@ -247,11 +258,39 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let internal = status.is_server_error().then(|| InternalError(Arc::new(self.to_string())));
+        let detail = match &self {
+            // Its own sentence is for the client; the store's, which names keys or paths, for the log.
+            AppError::StorageUnavailable(error) => error.to_string(),
+            other => other.to_string(),
+        };
+        let internal = status.is_server_error().then(|| InternalError(Arc::new(detail)));
         let mut response = (status, Json(self.body(status, code))).into_response();
         if let Some(internal) = internal {
             response.extensions_mut().insert(internal);
         }
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::body::to_bytes;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn an_unreachable_store_is_a_503_that_names_no_key_and_logs_the_detail() {
+        let unreachable = StorageError::Backend {
+            location: "s3://team-bucket/bindings/envs/prod/inference.txt".to_owned(),
+            source: Box::new(std::io::Error::other("connection refused")),
+        };
+        let response = AppError::from(unreachable).into_response();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let logged = response.extensions().get::<InternalError>().map(|detail| detail.0.to_string());
+        assert!(logged.is_some_and(|detail| detail.contains("team-bucket")), "the detail goes to the log");
+        let body = to_bytes(response.into_body(), usize::MAX).await.expect("body");
+        let body: ErrorBody = serde_json::from_slice(&body).expect("the error body");
+        assert_eq!(body.code, "storage-unavailable");
+        assert!(body.message.contains("unavailable") && !body.message.contains("team-bucket"), "{}", body.message);
     }
 }
