@@ -56,6 +56,7 @@
 //! (S3's object metadata can carry the sequence number) can close this by overriding
 //! [`Storage::committed_history`].
 
+mod copy;
 mod local;
 mod single_file;
 
@@ -71,6 +72,7 @@ use bedrock_binder_shared::env_name::EnvName;
 use crate::store::{StoreError, version_of};
 
 pub use bedrock_binder_shared::api::{ChangeKind, EnvSettings};
+pub use copy::{CopiedEnv, copy_store};
 pub use local::LocalDirStore;
 pub use single_file::SingleFileStore;
 
