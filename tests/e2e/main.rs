@@ -3,9 +3,11 @@
 //! One test binary for the whole suite (see matklad, "Delete Cargo Integration Tests"), with
 //! the shared set-up in `helpers`.
 
+mod access;
 mod api;
 mod aws_api;
 mod aws_cli;
+
 mod browser;
 mod cli;
 mod envs;

@@ -76,9 +76,12 @@ pub enum CliError {
     Storage(StorageError),
     /// `serve` on an address other machines can reach, without authentication.
     #[error(
-        "refusing to listen on {0}: the server has no authentication yet, so it listens only on a loopback address (127.0.0.1 or ::1), where only this machine can reach it"
+        "refusing to listen on {0} without authentication: without it the server listens only on a loopback address (127.0.0.1 or ::1). Create a token with `bedrock-binder token create --name NAME --role admin --auth-file PATH`, then serve with `--auth-file PATH`"
     )]
     NotLoopback(std::net::SocketAddr),
+    /// The auth file cannot be used.
+    #[error(transparent)]
+    AuthFile(#[from] crate::auth::AuthFileError),
     /// The store has no such environment.
     #[error(
         "there is no environment `{0}` in the store; `bedrock-binder env list` shows them and `bedrock-binder env create {0}` makes it"
@@ -116,6 +119,7 @@ impl CliError {
             CliError::FileExists(_) => "file-exists",
             CliError::Serve { .. } => "serve",
             CliError::NotLoopback(_) => "not-loopback",
+            CliError::AuthFile(_) => "auth-file",
             CliError::Pull(_) => "pull-failed",
             CliError::Aws(_) => "aws-error",
             CliError::ConfirmationRequired(_) => "confirmation-required",

@@ -12,6 +12,7 @@ mod profiles;
 mod pull;
 mod report;
 mod serve;
+mod tokens;
 
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
@@ -42,9 +43,10 @@ pub struct Cli {
     /// `default`.
     #[arg(long, global = true, env = "BEDROCK_BINDER_STORE", value_name = "DIR")]
     pub store: Option<PathBuf>,
-    /// The environment the command works on.
-    #[arg(long, global = true, env = "BEDROCK_BINDER_ENV", value_name = "NAME", default_value_t = EnvName::DEFAULT)]
-    pub env: EnvName,
+    /// The environment the command works on [default: `default`]; `token create` takes it
+    /// once per environment the token is for.
+    #[arg(long = "env", global = true, env = "BEDROCK_BINDER_ENV", value_name = "NAME", action = clap::ArgAction::Append)]
+    pub envs: Vec<EnvName>,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -174,6 +176,17 @@ pub enum Command {
         catalog_ttl: u64,
         #[command(flatten)]
         aws: AwsArgs,
+        #[command(flatten)]
+        auth: AuthArgs,
+    },
+    /// API tokens of the server's auth file: create, list, revoke.
+    Token {
+        /// What to do.
+        #[command(subcommand)]
+        action: tokens::TokenAction,
+        /// The auth file [default: `auth.json` in the --store directory].
+        #[arg(long, env = "BEDROCK_BINDER_AUTH_FILE", value_name = "PATH")]
+        auth_file: Option<PathBuf>,
     },
     /// Show whether AWS credentials were found, the profile, region and account, or why not.
     AwsStatus {
@@ -306,6 +319,21 @@ pub enum ProfilesAction {
     },
 }
 
+/// How `serve` knows who is asking.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct AuthArgs {
+    /// The auth file (tokens and SSO users, with their roles): turns authentication on, and
+    /// allows listening beyond loopback.
+    #[arg(long, env = "BEDROCK_BINDER_AUTH_FILE", value_name = "PATH")]
+    pub auth_file: Option<PathBuf>,
+    /// An address block of proxies whose identity header is trusted; repeat for several.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<bedrock_binder_shared::access::Cidr>,
+    /// The identity header the trusted proxies send.
+    #[arg(long, value_name = "NAME", default_value = crate::auth::DEFAULT_USER_HEADER)]
+    pub user_header: String,
+}
+
 /// The AWS options shared by the commands that call AWS.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct AwsArgs {
@@ -352,6 +380,10 @@ pub(crate) struct Session {
     file: PathBuf,
     /// `--file` when given (`env create NAME --file PATH` reads it).
     file_given: Option<PathBuf>,
+    /// Every `--env` given (`token create` grants its role on each).
+    grant_envs: Vec<EnvName>,
+    /// `--store` when given (the default auth file lives in it).
+    store_dir: Option<PathBuf>,
     /// The embedded catalog, evaluated on today's date (`serve` re-evaluates it each day).
     catalog: Catalog,
     json: bool,
@@ -373,9 +405,24 @@ pub fn run(cli: Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, stderr: &m
         Some(dir) => Environments::directory(dir),
         None => Environments::single_file(&file),
     };
+    let grant_envs = cli.envs.clone();
+    let store_dir = cli.store.clone();
+    let env = match (cli.envs.as_slice(), &cli.command) {
+        ([], _) => EnvName::default(),
+        ([one], _) => one.clone(),
+        (_, Some(Command::Token { .. })) => EnvName::default(),
+        (_, _) => {
+            return Err(CliError::Rejected {
+                snippet: None,
+                message: "give --env once: a command works on one environment".to_owned(),
+            });
+        }
+    };
     let session = Session {
         envs,
-        env: cli.env,
+        env,
+        grant_envs,
+        store_dir,
         file,
         file_given,
         catalog: Catalog::embedded().clone().on(today()),
@@ -419,7 +466,8 @@ impl Session {
             }
             Command::History => self.history(out),
             Command::Revert { seq, reason, yes } => self.revert(seq, reason, yes, out),
-            Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws } => {
+            Command::Token { action, auth_file } => self.token(action, auth_file, out),
+            Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws, auth } => {
                 let settings = AwsSettings {
                     saved_discoveries: SavedDiscoveries::in_user_cache(aws.profile.as_deref()),
                     profile: aws.profile,
@@ -428,7 +476,7 @@ impl Session {
                     cache_ttl: std::time::Duration::from_secs(catalog_ttl),
                     ..AwsSettings::default()
                 };
-                self.serve(listen, settings, out)
+                self.serve(listen, settings, &auth, out)
             }
             Command::AwsStatus { region, aws } => self.aws_status(self.aws_settings(&aws, region), out),
             Command::Test { model, prompt, max_tokens, region, stream, aws } => {

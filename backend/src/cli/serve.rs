@@ -5,7 +5,8 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
-use super::{CliError, Session};
+use super::{AuthArgs, CliError, Session};
+use crate::auth::{Auth, AuthFile};
 use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::env_name::EnvName;
 
@@ -16,11 +17,23 @@ impl Session {
     /// Binds `listen` first, so the printed URL is ready to use the moment it appears (with
     /// port 0 it names the port the system picked), then serves until a shutdown signal and
     /// lets the requests in flight finish.
-    pub(super) fn serve(&self, listen: SocketAddr, aws: AwsSettings, out: &mut dyn Write) -> Result<u8, CliError> {
+    pub(super) fn serve(
+        &self,
+        listen: SocketAddr,
+        aws: AwsSettings,
+        auth: &AuthArgs,
+        out: &mut dyn Write,
+    ) -> Result<u8, CliError> {
         init_logging();
-        if !listen.ip().is_loopback() {
-            return Err(CliError::NotLoopback(listen));
-        }
+        let auth = match &auth.auth_file {
+            Some(path) => Some(Auth {
+                file: AuthFile::load(path)?,
+                trusted_proxies: auth.trusted_proxies.clone(),
+                user_header: auth.user_header.to_ascii_lowercase(),
+            }),
+            None if !listen.ip().is_loopback() => return Err(CliError::NotLoopback(listen)),
+            None => None,
+        };
         let failed = |source| CliError::Serve { addr: listen, source };
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(failed)?;
         runtime.block_on(async {
@@ -38,7 +51,11 @@ impl Session {
             // AWS is loaded on the first `/api/v1/aws/` request, not here: the server answers at
             // once, sends nothing anywhere until asked to, and works on the offline catalog
             // without credentials.
-            let state = AppState::new(self.envs.clone(), Catalog::embedded()).with_aws(Aws::from_chain(aws));
+            let mut state = AppState::new(self.envs.clone(), Catalog::embedded()).with_aws(Aws::from_chain(aws));
+            if let Some(auth) = auth {
+                tracing::info!(tokens = auth.file.tokens.len(), users = auth.file.users.len(), "authentication on");
+                state = state.with_auth(auth);
+            }
             server::serve(listener, state, server::shutdown_signal()).await.map_err(failed)?;
             tracing::info!("shut down");
             Ok(0)

@@ -10,6 +10,7 @@ use bedrock_binder_shared::env_name::EnvName;
 
 use super::AppState;
 use super::error::AppError;
+use crate::auth::Identity;
 
 /// The app's state with [`AppState::env`] set to the environment the route names (`default`
 /// when it names none). Whether the environment exists is found when it is read.
@@ -20,6 +21,9 @@ impl FromRequestParts<AppState> for InEnv {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let mut state = state.clone();
+        if let Some(identity) = parts.extensions.get::<Identity>() {
+            state.author.clone_from(&identity.name);
+        }
         // A route without parameters has none to read, which is the same as no `{env}`.
         if let Ok(params) = RawPathParams::from_request_parts(parts, &state).await
             && let Some((_, name)) = params.iter().find(|(key, _)| *key == "env")

@@ -33,6 +33,12 @@ pub enum AppError {
     /// 404 `not-found`: no API route has this path.
     #[error("no API route at this path; the API lives under /api/v1")]
     NotFound,
+    /// 401 `unauthenticated`: the request proves no identity the server knows.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// 403 `forbidden`: the caller's role does not allow the request.
+    #[error("{0}")]
+    Forbidden(String),
     /// 404 `unknown-environment`: no environment has this name.
     #[error("there is no environment `{0}`")]
     UnknownEnvironment(String),
@@ -203,6 +209,8 @@ impl AppError {
             AppError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid-query"),
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not-found"),
+            AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::UnknownEnvironment(_) => (StatusCode::NOT_FOUND, "unknown-environment"),
             AppError::EnvironmentExists(_) => (StatusCode::CONFLICT, "environment-exists"),
             AppError::NeedsAStore(_) => (StatusCode::CONFLICT, "needs-a-store"),
@@ -264,7 +272,13 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let internal = status.is_server_error().then(|| InternalError(Arc::new(detail)));
+        let challenge = matches!(self, AppError::Unauthenticated(_));
         let mut response = (status, Json(self.body(status, code))).into_response();
+        if challenge {
+            response
+                .headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        }
         if let Some(internal) = internal {
             response.extensions_mut().insert(internal);
         }

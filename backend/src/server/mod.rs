@@ -22,6 +22,7 @@
 //! so an edit made in an editor or by the CLI shows at once and a write made against an older
 //! version is refused (412).
 
+pub mod access;
 mod assets;
 mod aws;
 mod bindings;
@@ -39,6 +40,7 @@ mod write;
 use std::future::Future;
 use std::io;
 use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Request;
@@ -54,6 +56,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{Predicate, SizeAbove};
 
 use self::conditional::{Condition, ConditionalRead, none_match_names};
+use crate::auth::Auth;
 use crate::aws::{Aws, AwsSettings};
 use crate::dated_catalog::DatedCatalog;
 use crate::envs::{Environments, SERVER_AUTHOR};
@@ -74,6 +77,12 @@ pub struct AppState {
     /// The environment the request acts on: `default`, unless the route names one
     /// ([`env::InEnv`] sets it).
     pub env: EnvName,
+    /// Who may do what, when the server runs with an auth file; `None`: no authentication
+    /// (and then the server listens on loopback only).
+    pub auth: Option<Arc<Auth>>,
+    /// Who changes made through this request are recorded under: `local` without auth, else
+    /// the caller ([`env::InEnv`] sets it).
+    pub author: String,
     /// The model catalog the file is validated against, evaluated on today's date.
     pub catalog: DatedCatalog,
     /// AWS: credentials, clients and the discovery cache, loaded on first use.
@@ -87,6 +96,8 @@ impl AppState {
         AppState {
             envs,
             env: EnvName::default(),
+            auth: None,
+            author: SERVER_AUTHOR.to_owned(),
             catalog: DatedCatalog::new(catalog),
             aws: Aws::from_chain(AwsSettings::default()),
         }
@@ -109,7 +120,7 @@ impl AppState {
 
     /// Who a change made through this request is recorded under.
     fn meta(&self, reason: Option<String>) -> ChangeMeta {
-        ChangeMeta { author: SERVER_AUTHOR.to_owned(), reason }
+        ChangeMeta { author: self.author.clone(), reason }
     }
 
     /// The file, unless `headers`' `If-None-Match` names its current version. When one `stat`
@@ -150,6 +161,14 @@ impl AppState {
         self
     }
 
+    /// The same state with authentication: every request must prove who it is, and its role
+    /// must allow it ([`access::RULES`]).
+    #[must_use]
+    pub fn with_auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(Arc::new(auth));
+        self
+    }
+
     /// The same state with another AWS handle (tests point one at the fake Bedrock).
     #[must_use]
     pub fn with_aws(mut self, aws: Aws) -> Self {
@@ -173,7 +192,11 @@ pub fn router(state: AppState) -> Router {
     // Each `Router::layer` call wraps every route once more, and axum clones each wrapping per
     // request; one call with both layers keeps that to one. (Compression skips the assets,
     // which carry their own Content-Encoding, and whatever is not JSON.)
-    let layers = ServiceBuilder::new().layer(middleware::from_fn(catch_and_log_failures)).layer(compress_json());
+    let authorize = state.auth.clone().map(|auth| middleware::from_fn_with_state(auth, access::authorize));
+    let layers = ServiceBuilder::new()
+        .layer(middleware::from_fn(catch_and_log_failures))
+        .layer(compress_json())
+        .option_layer(authorize);
     Router::new()
         // Merged, not nested: each route names its whole path, since `nest` rebuilds the URI
         // of every request it strips, a cost the 304 path's throughput budget notices.
@@ -205,7 +228,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    // The peer's address is what decides whether a proxy's identity header is trusted.
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM.
