@@ -9,6 +9,8 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::SystemTime;
 
 use bedrock_binder_shared::access::{Cidr, Grant, TokenName};
 use serde::{Deserialize, Serialize};
@@ -196,14 +198,24 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// The server's view of auth: the file's content and where identity headers are trusted.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Auth {
-    /// The auth file's content, as loaded at start-up.
-    pub file: AuthFile,
+    /// The auth file's content, as last loaded.
+    file: RwLock<Arc<AuthFile>>,
+    /// The file to reload it from when it changes (`None`: kept as given).
+    path: Option<PathBuf>,
+    /// The file's length and modification time when last loaded.
+    stamp: Mutex<Option<(u64, SystemTime)>>,
     /// The proxies whose identity header is trusted.
-    pub trusted_proxies: Vec<Cidr>,
+    trusted_proxies: Vec<Cidr>,
     /// The identity header (lower case).
-    pub user_header: String,
+    user_header: String,
+}
+
+/// A file's length and modification time, if it can be read.
+fn stamp(path: &Path) -> Option<(u64, SystemTime)> {
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.len(), metadata.modified().ok()?))
 }
 
 /// Why a request is not identified.
@@ -218,6 +230,44 @@ pub enum Unidentified {
 }
 
 impl Auth {
+    /// Auth from `file` as given, trusting `user_header` (any case) from `trusted_proxies`.
+    pub fn new(file: AuthFile, trusted_proxies: Vec<Cidr>, user_header: &str) -> Auth {
+        Auth {
+            file: RwLock::new(Arc::new(file)),
+            path: None,
+            stamp: Mutex::new(None),
+            trusted_proxies,
+            user_header: user_header.to_ascii_lowercase(),
+        }
+    }
+
+    /// Auth from the file at `path`, reloaded whenever it changes, so that a token created or
+    /// revoked by `token create|revoke` counts at the next request.
+    pub fn from_file(path: &Path, trusted_proxies: Vec<Cidr>, user_header: &str) -> Result<Auth, AuthFileError> {
+        let mut auth = Auth::new(AuthFile::load(path)?, trusted_proxies, user_header);
+        *auth.stamp.get_mut().unwrap_or_else(PoisonError::into_inner) = stamp(path);
+        auth.path = Some(path.to_owned());
+        Ok(auth)
+    }
+
+    /// The auth file as it is now: reloaded if its stamp moved. A file that no longer parses
+    /// keeps the last good content (and says so in the log), so a typo cannot lock everyone out
+    /// or let everyone in.
+    pub fn current(&self) -> Arc<AuthFile> {
+        if let Some(path) = &self.path {
+            let now = stamp(path);
+            let mut last = self.stamp.lock().unwrap_or_else(PoisonError::into_inner);
+            if now != *last {
+                match AuthFile::load(path) {
+                    Ok(file) => *self.file.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(file),
+                    Err(error) => tracing::error!("{error}; keeping the auth file as last loaded"),
+                }
+                *last = now;
+            }
+        }
+        Arc::clone(&self.file.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
     /// Who the request with `headers`, from `peer`, is.
     pub fn identify(&self, headers: &axum::http::HeaderMap, peer: Option<IpAddr>) -> Result<Identity, Unidentified> {
         if let Some(value) = headers.get(axum::http::header::AUTHORIZATION) {
@@ -227,7 +277,8 @@ impl Auth {
                 .and_then(|value| value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")))
                 .map(str::trim)
                 .ok_or(Unidentified::UnknownToken)?;
-            let record = self.file.token(token).ok_or(Unidentified::UnknownToken)?;
+            let file = self.current();
+            let record = file.token(token).ok_or(Unidentified::UnknownToken)?;
             return Ok(Identity { name: record.name.to_string(), grants: record.grants.clone() });
         }
         let trusted = peer.is_some_and(|peer| self.trusted_proxies.iter().any(|block| block.contains(peer)));
@@ -237,7 +288,7 @@ impl Auth {
                 .and_then(|value| value.to_str().ok())
                 .map(|value| value.split(',').map(str::trim).filter(|group| !group.is_empty()).collect())
                 .unwrap_or_default();
-            let grants = self.file.user_grants(user, &groups);
+            let grants = self.current().user_grants(user, &groups);
             if grants.is_empty() {
                 return Err(Unidentified::UnknownUser);
             }
@@ -263,11 +314,7 @@ mod tests {
             name: "ana@example.com".to_owned(),
             grants: vec![Grant { role: Role::Admin, envs: vec![] }],
         });
-        let auth = Auth {
-            file,
-            trusted_proxies: vec!["10.0.0.0/8".parse().expect("cidr")],
-            user_header: DEFAULT_USER_HEADER.to_owned(),
-        };
+        let auth = Auth::new(file, vec!["10.0.0.0/8".parse().expect("cidr")], DEFAULT_USER_HEADER);
         (auth, token)
     }
 
@@ -283,7 +330,7 @@ mod tests {
     fn a_token_is_stored_only_as_its_hash_and_identifies_its_bearer() {
         let (auth, token) = auth_with_token();
         assert!(token.starts_with(TOKEN_PREFIX) && token.len() == TOKEN_PREFIX.len() + 64);
-        let stored = serde_json::to_string(&auth.file).expect("json");
+        let stored = serde_json::to_string(&*auth.current()).expect("json");
         assert!(!stored.contains(&token), "the token itself is never stored");
         let who = auth.identify(&headers(&[("authorization", &format!("Bearer {token}"))]), None).expect("known");
         assert_eq!(who.name, "ci");
@@ -304,11 +351,22 @@ mod tests {
     }
 
     #[test]
-    fn revoking_a_token_makes_it_unknown() {
-        let (mut auth, token) = auth_with_token();
-        auth.file.revoke("ci").expect("revoked");
+    fn a_token_revoked_in_the_file_stops_working_at_the_next_request() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("auth.json");
+        let mut file = AuthFile::default();
+        let token = file.create_token("ci".parse().expect("name"), vec![]).expect("created");
+        file.save(&path).expect("saved");
+        let auth = Auth::from_file(&path, vec![], DEFAULT_USER_HEADER).expect("loaded");
         let bearer = headers(&[("authorization", &format!("Bearer {token}"))]);
+        assert!(auth.identify(&bearer, None).is_ok());
+        file.revoke("ci").expect("revoked");
+        // A different length, so the change shows even within the file system's time resolution.
+        file.users.push(Principal { name: "x".to_owned(), grants: vec![] });
+        file.save(&path).expect("saved");
         assert_eq!(auth.identify(&bearer, None), Err(Unidentified::UnknownToken));
-        assert!(matches!(auth.file.revoke("ci"), Err(AuthFileError::NoSuchToken(_))));
+        std::fs::write(&path, "{ not json").expect("write");
+        assert_eq!(auth.identify(&bearer, None), Err(Unidentified::UnknownToken), "the last good file still counts");
+        assert!(matches!(file.revoke("ci"), Err(AuthFileError::NoSuchToken(_))));
     }
 }

@@ -52,11 +52,7 @@ fn state(dir: &std::path::Path) -> (AppState, Tokens) {
         name: "ana@example.com".to_owned(),
         grants: vec![Grant { role: Role::Viewer, envs: vec![] }],
     });
-    let auth = Auth {
-        file,
-        trusted_proxies: vec!["10.0.0.0/8".parse().expect("cidr")],
-        user_header: DEFAULT_USER_HEADER.to_owned(),
-    };
+    let auth = Auth::new(file, vec!["10.0.0.0/8".parse().expect("cidr")], DEFAULT_USER_HEADER);
     let state = AppState::new(envs, Catalog::embedded()).with_auth(auth);
     (state, Tokens { by_role, other_env })
 }

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
 use super::{AuthArgs, CliError, Session};
-use crate::auth::{Auth, AuthFile};
+use crate::auth::Auth;
 use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::env_name::EnvName;
 
@@ -26,11 +26,7 @@ impl Session {
     ) -> Result<u8, CliError> {
         init_logging();
         let auth = match &auth.auth_file {
-            Some(path) => Some(Auth {
-                file: AuthFile::load(path)?,
-                trusted_proxies: auth.trusted_proxies.clone(),
-                user_header: auth.user_header.to_ascii_lowercase(),
-            }),
+            Some(path) => Some(Auth::from_file(path, auth.trusted_proxies.clone(), &auth.user_header)?),
             None if !listen.ip().is_loopback() => return Err(CliError::NotLoopback(listen)),
             None => None,
         };
@@ -53,7 +49,8 @@ impl Session {
             // without credentials.
             let mut state = AppState::new(self.envs.clone(), Catalog::embedded()).with_aws(Aws::from_chain(aws));
             if let Some(auth) = auth {
-                tracing::info!(tokens = auth.file.tokens.len(), users = auth.file.users.len(), "authentication on");
+                let file = auth.current();
+                tracing::info!(tokens = file.tokens.len(), users = file.users.len(), "authentication on");
                 state = state.with_auth(auth);
             }
             server::serve(listener, state, server::shutdown_signal()).await.map_err(failed)?;

@@ -25,7 +25,7 @@ pub enum TokenAction {
     },
     /// List the tokens with their roles (never the tokens themselves).
     List,
-    /// Revoke a token: it stops working at the server's next start.
+    /// Revoke a token: a server using the file refuses it from its next request.
     Revoke {
         /// The token's name.
         name: String,
@@ -114,7 +114,7 @@ impl Session {
             TokenAction::Revoke { name } => {
                 file.revoke(&name)?;
                 file.save(&path)?;
-                writeln!(out, "✓ Revoked `{name}` (a running server forgets it when restarted)")?;
+                writeln!(out, "✓ Revoked `{name}`")?;
             }
         }
         Ok(0)
