@@ -30,7 +30,8 @@ impl Server {
             .command()
             .arg("--file")
             .arg(&home.file)
-            .args(["serve", "--listen", "127.0.0.1:0"])
+            .arg("serve")
+            .args(if extra.contains(&"--listen") { &[][..] } else { &["--listen", "127.0.0.1:0"][..] })
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -58,6 +59,21 @@ impl Server {
         stream.read_to_string(&mut response).expect("read the response");
         let (head, body) = response.split_once("\r\n\r\n").expect("a header block");
         (head.lines().next().unwrap_or_default().to_owned(), body.to_owned())
+    }
+
+    /// One request with `Authorization: Bearer TOKEN`; returns the status line.
+    fn request_with_token(&self, path: &str, token: &str) -> String {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n",
+            self.addr
+        )
+        .expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read the response");
+        response.lines().next().unwrap_or_default().to_owned()
     }
 
     /// Sends SIGTERM and waits for the exit, failing (rather than hanging) if it never comes.
@@ -224,4 +240,28 @@ fn serve_refuses_to_listen_beyond_loopback_without_authentication() {
         assert_eq!(run.code, Some(1), "{addr}: {}", run.stderr);
         assert!(run.stderr.contains("refusing to listen") && run.stderr.contains("loopback"), "{}", run.stderr);
     }
+}
+
+#[test]
+fn with_an_auth_file_serve_listens_beyond_loopback_and_wants_a_token() {
+    let home = TestHome::with_file("amazon.nova-pro-v1:0=us.amazon.nova-pro-v1:0\n");
+    let auth_file = home.dir.path().join("auth.json");
+    let auth = auth_file.to_str().expect("UTF-8");
+    let created = home.run(&["token", "create", "--name", "ci", "--role", "viewer", "--auth-file", auth]).success();
+    let token = created.stdout.lines().next().expect("the token line").to_owned();
+    assert!(token.starts_with("bbt_"), "{}", created.stdout);
+    assert!(!std::fs::read_to_string(&auth_file).expect("auth file").contains(&token), "only the hash is stored");
+
+    let server = Server::start(&home, &["--listen", "0.0.0.0:0", "--auth-file", auth]);
+    // Connecting to 0.0.0.0 reaches this machine.
+    let local = &server;
+    let (status, _) = local.request("GET", "/api/v1/bindings");
+    assert!(status.contains("401"), "{status}");
+    assert!(local.request_with_token("/api/v1/bindings", &token).contains("200"));
+    assert!(local.request_with_token("/v1/envs/default/inference.txt", &token).contains("200"));
+    let (health, _) = local.request("GET", "/api/v1/health");
+    assert!(health.contains("200"), "the health check is public: {health}");
+    home.run(&["token", "revoke", "ci", "--auth-file", auth]).success();
+    assert!(local.request_with_token("/api/v1/bindings", &token).contains("401"), "revoked at once");
+    assert_eq!(server.terminate().code(), Some(0));
 }

@@ -185,7 +185,7 @@ pub enum Command {
         #[command(subcommand)]
         action: tokens::TokenAction,
         /// The auth file [default: `auth.json` in the --store directory].
-        #[arg(long, env = "BEDROCK_BINDER_AUTH_FILE", value_name = "PATH")]
+        #[arg(long, global = true, env = "BEDROCK_BINDER_AUTH_FILE", value_name = "PATH")]
         auth_file: Option<PathBuf>,
     },
     /// Show whether AWS credentials were found, the profile, region and account, or why not.
