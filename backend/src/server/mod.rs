@@ -44,7 +44,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::Request;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use bedrock_binder_shared::env_name::EnvName;
@@ -282,6 +282,8 @@ async fn catch_and_log_failures(request: Request, next: Next) -> Response {
             AppError::Panicked(message).into_response()
         }
     };
+    let mut response = response;
+    add_security_headers(response.headers_mut());
     let status = response.status();
     if let Some(InternalError(detail)) = response.extensions().get::<InternalError>() {
         tracing::error!(%method, path = uri.path(), status = status.as_u16(), "{detail}");
@@ -291,6 +293,17 @@ async fn catch_and_log_failures(request: Request, next: Next) -> Response {
         tracing::debug!(%method, path = uri.path(), status = status.as_u16(), "request refused");
     }
     response
+}
+
+/// Headers every response carries: no framing (clickjacking), no `<base>` or plugins, no
+/// guessing of content types, and no referrer leaving the app.
+fn add_security_headers(headers: &mut HeaderMap) {
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
 }
 
 /// Runs blocking file I/O (and the parse and validation that go with it) off the async
@@ -327,5 +340,16 @@ mod tests {
         let error: ErrorBody = serde_json::from_slice(&body).expect("the JSON error body");
         assert_eq!(error.code, "internal");
         assert!(!error.message.contains("secret detail"), "the panic's message is only logged: {}", error.message);
+    }
+
+    #[tokio::test]
+    async fn every_response_forbids_framing_sniffing_and_referrers() {
+        let app = Router::new().route("/ok", get(|| async { "ok" })).layer(middleware::from_fn(catch_and_log_failures));
+        let response = app.oneshot(Request::get("/ok").body(Body::empty()).expect("request")).await.expect("response");
+        let header =
+            |name: header::HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        assert!(header(header::CONTENT_SECURITY_POLICY).is_some_and(|csp| csp.contains("frame-ancestors 'none'")));
+        assert_eq!(header(header::X_CONTENT_TYPE_OPTIONS).as_deref(), Some("nosniff"));
+        assert_eq!(header(header::REFERRER_POLICY).as_deref(), Some("no-referrer"));
     }
 }
