@@ -23,8 +23,9 @@ if [ -f frontend/Trunk.toml ]; then HAVE_FRONTEND=1; fi
 # --- what to install (scripts/setup.sh components) --------------------------------------
 # Extend here when a suite needs more, e.g. `moto boto3` once tests start moto_server,
 # `wrk` for load tests. SETUP_EXTRA="..." adds components for one run.
-# boto3 (with pytest) for the fake Bedrock's conformance tests.
-COMPONENTS=(wasm boto3)
+# moto (moto_server) for the S3 store's tests (backend/src/storage/s3.rs), which fail rather
+# than skip without it; boto3 (with pytest) for the fake Bedrock's conformance tests.
+COMPONENTS=(wasm moto boto3)
 if [ "$HAVE_FRONTEND" = 1 ]; then COMPONENTS+=(trunk wasm-bindgen wasm-opt chromium); fi
 # shellcheck disable=SC2206 # word-splitting a space-separated list is intended
 COMPONENTS+=(${SETUP_EXTRA:-})

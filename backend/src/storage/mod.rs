@@ -58,6 +58,7 @@
 
 mod copy;
 mod local;
+mod s3;
 mod single_file;
 
 #[cfg(test)]
@@ -74,6 +75,7 @@ use crate::store::{StoreError, version_of};
 pub use bedrock_binder_shared::api::{ChangeKind, EnvSettings};
 pub use copy::{CopiedEnv, copy_store};
 pub use local::LocalDirStore;
+pub use s3::{S3Location, S3LocationError, S3Store};
 pub use single_file::SingleFileStore;
 
 /// How many sequence numbers taken by other writers [`Storage::commit`] moves past before
