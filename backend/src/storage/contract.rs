@@ -1,8 +1,8 @@
 //! The contract every [`Storage`] keeps, written once as generic functions over the trait.
 //!
 //! Each backend's tests call every `contract_*` function with a `make` that returns a fresh,
-//! empty store: [`LocalDirStore`](super::LocalDirStore) now, S3 (against a real S3-compatible
-//! server) next, so that the two cannot drift apart.
+//! empty store: [`LocalDirStore`](super::LocalDirStore), and [`S3Store`](super::S3Store)
+//! against a real S3-compatible server (moto), so that the two cannot drift apart.
 
 use std::collections::BTreeSet;
 

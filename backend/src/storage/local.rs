@@ -292,7 +292,28 @@ impl Storage for LocalDirStore {
         Ok(())
     }
 
+    fn next_seq(&self, env: &EnvName) -> Result<Seq, StorageError> {
+        Ok(self.history_files(env)?.last().map_or(Seq::FIRST, |(seq, _)| seq.next()))
+    }
+
     fn history(&self, env: &EnvName) -> Result<Vec<HistoryEntry>, StorageError> {
+        self.history_files(env)?
+            .into_iter()
+            .map(|(seq, path)| {
+                let bytes = fs::read(&path).map_err(|source| backend(&path, source))?;
+                let entry: HistoryEntry = serde_json::from_slice(&bytes).map_err(|error| corrupt(&path, error))?;
+                if entry.seq != seq {
+                    return Err(corrupt(&path, format!("it holds entry {} under the name of entry {seq}", entry.seq)));
+                }
+                Ok(entry)
+            })
+            .collect()
+    }
+}
+
+impl LocalDirStore {
+    /// The history's entry files by number, from one listing: no entry is read.
+    fn history_files(&self, env: &EnvName) -> Result<Vec<(Seq, PathBuf)>, StorageError> {
         let dir = self.env_dir(env).join(HISTORY_DIR);
         let listing = match fs::read_dir(&dir) {
             Ok(listing) => listing,
@@ -316,17 +337,7 @@ impl Storage for LocalDirStore {
             numbered.push((seq, item.path()));
         }
         numbered.sort();
-        numbered
-            .into_iter()
-            .map(|(seq, path)| {
-                let bytes = fs::read(&path).map_err(|source| backend(&path, source))?;
-                let entry: HistoryEntry = serde_json::from_slice(&bytes).map_err(|error| corrupt(&path, error))?;
-                if entry.seq != seq {
-                    return Err(corrupt(&path, format!("it holds entry {} under the name of entry {seq}", entry.seq)));
-                }
-                Ok(entry)
-            })
-            .collect()
+        Ok(numbered)
     }
 }
 

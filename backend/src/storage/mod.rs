@@ -1,5 +1,6 @@
 //! [`Storage`]: where the environments, their settings and their history live, behind one
-//! interface for a local directory ([`LocalDirStore`]) and, later, S3.
+//! interface for a local directory ([`LocalDirStore`]), S3 ([`S3Store`]) and the single file
+//! ([`SingleFileStore`]).
 //!
 //! # What a store holds
 //! Per environment: its `inference.txt` (byte-for-byte what TPipe reads), its
@@ -315,7 +316,7 @@ impl StorageError {
 }
 
 /// The storage of environments. Every method is one blocking call; the server runs them on
-/// the blocking pool. Implementations: [`LocalDirStore`]; S3 next.
+/// the blocking pool. Implementations: [`LocalDirStore`], [`S3Store`], [`SingleFileStore`].
 ///
 /// The primitives each touch one key (create touches two, settings before text, see
 /// [`create`](Self::create)) and are conditional where they write; [`commit`](Self::commit)
@@ -363,6 +364,12 @@ pub trait Storage: Send + Sync {
         None
     }
 
+    /// The number a new entry tries first: one past the highest stored, committed or not. A
+    /// store that can list the numbers without reading the entries says so here.
+    fn next_seq(&self, env: &EnvName) -> Result<Seq, StorageError> {
+        Ok(self.history(env)?.last().map_or(Seq::FIRST, |last| last.seq.next()))
+    }
+
     /// Every stored entry, committed or not, in sequence order.
     fn history(&self, env: &EnvName) -> Result<Vec<HistoryEntry>, StorageError>;
 
@@ -385,9 +392,7 @@ pub trait Storage: Send + Sync {
     fn commit(&self, env: &EnvName, change: Change, meta: ChangeMeta) -> Result<HistoryEntry, StorageError> {
         let stored = self.read(env)?;
         let mut entry = plan(env, stored.as_ref(), &change, meta)?;
-        if let Some(last) = self.history(env)?.last() {
-            entry.seq = last.seq.next();
-        }
+        entry.seq = self.next_seq(env)?;
         let mut attempts = 0;
         loop {
             match self.append_history(env, &entry) {

@@ -912,7 +912,8 @@ impl Inner {
         }
     }
 
-    async fn history(&self, env: &EnvName) -> Result<Vec<HistoryEntry>, StorageError> {
+    /// The history's entries by number, from one listing: no entry is read.
+    async fn history_keys(&self, env: &EnvName) -> Result<Vec<(Seq, String)>, StorageError> {
         let prefix = self.history_prefix(env);
         let mut numbered: Vec<(Seq, String)> = self
             .list(&prefix, None)
@@ -931,6 +932,11 @@ impl Inner {
             })
             .collect();
         numbered.sort();
+        Ok(numbered)
+    }
+
+    async fn history(&self, env: &EnvName) -> Result<Vec<HistoryEntry>, StorageError> {
+        let numbered = self.history_keys(env).await?;
         let entries: Vec<Option<HistoryEntry>> = stream::iter(numbered)
             .map(|(seq, key)| async move {
                 // Entries are never removed; one gone since the listing was removed by hand.
@@ -1020,6 +1026,12 @@ impl Storage for S3Store {
     fn history(&self, env: &EnvName) -> Result<Vec<HistoryEntry>, StorageError> {
         let env = env.clone();
         self.run(|inner| async move { inner.history(&env).await })
+    }
+
+    fn next_seq(&self, env: &EnvName) -> Result<Seq, StorageError> {
+        let env = env.clone();
+        let keys = self.run(|inner| async move { inner.history_keys(&env).await })?;
+        Ok(keys.last().map_or(Seq::FIRST, |(seq, _)| seq.next()))
     }
 }
 

@@ -186,6 +186,13 @@ impl Storage for SingleFileStore {
         }
     }
 
+    fn next_seq(&self, env: &EnvName) -> Result<super::Seq, StorageError> {
+        match &self.history {
+            Some(history) => history.next_seq(env),
+            None => Ok(super::Seq::FIRST),
+        }
+    }
+
     fn history(&self, env: &EnvName) -> Result<Vec<HistoryEntry>, StorageError> {
         match &self.history {
             Some(history) => history.history(env),
