@@ -94,9 +94,11 @@ impl Environments {
         }
     }
 
-    /// The environment's text as a [`Snapshot`]; [`StorageError::NotFound`] if it does not exist.
+    /// The environment's text as a [`Snapshot`], as recently read (a store may answer from a
+    /// cache of about a second; a write made against it is still checked);
+    /// [`StorageError::NotFound`] if it does not exist.
     pub fn load(&self, env: &EnvName) -> Result<Snapshot, StorageError> {
-        let stored = self.read(env)?;
+        let stored = self.storage.read_recent(env)?.ok_or_else(|| StorageError::NotFound { env: env.clone() })?;
         Ok(Snapshot { text: stored.text, version: stored.state.text, existed: stored.existed })
     }
 

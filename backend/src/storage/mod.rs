@@ -76,7 +76,7 @@ use crate::store::{StoreError, version_of};
 pub use bedrock_binder_shared::api::{ChangeKind, EnvSettings};
 pub use copy::{CopiedEnv, copy_store};
 pub use local::LocalDirStore;
-pub use s3::{S3Location, S3LocationError, S3Store};
+pub use s3::{DEFAULT_READ_TTL, S3Location, S3LocationError, S3Store};
 pub use single_file::SingleFileStore;
 
 /// How many sequence numbers taken by other writers [`Storage::commit`] moves past before
@@ -356,6 +356,13 @@ pub trait Storage: Send + Sync {
     /// Stores `entry` under its sequence number, only if that number is unused
     /// ([`StorageError::SeqTaken`] otherwise). The entry is never changed afterwards.
     fn append_history(&self, env: &EnvName, entry: &HistoryEntry) -> Result<(), StorageError>;
+
+    /// The environment as [`read`](Self::read) gives it, or as it was read a moment ago, for
+    /// what only shows it: a store that keeps a short read cache (S3) answers from it. Writes
+    /// and the history's walk use [`read`](Self::read), which always asks.
+    fn read_recent(&self, env: &EnvName) -> Result<Option<StoredEnv>, StorageError> {
+        self.read(env)
+    }
 
     /// The text's version, if the store can tell without reading the text that it is the one
     /// last read (one `stat` for a local file); `None` means "read it to know". Answers the

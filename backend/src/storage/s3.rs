@@ -323,6 +323,63 @@ impl Drop for Bridge {
 pub struct S3Store {
     inner: Arc<Inner>,
     bridge: Arc<Bridge>,
+    cache: Arc<ReadCache>,
+}
+
+/// How long a read is reused before it is revalidated, unless configured otherwise.
+pub const DEFAULT_READ_TTL: Duration = Duration::from_secs(1);
+
+/// Each environment's objects as last read. [`Storage::read_recent`] and
+/// [`Storage::unchanged_text_version`] reuse them for `ttl`; after that, and for every
+/// [`Storage::read`], they are revalidated with a conditional `GetObject` (`If-None-Match`),
+/// which costs S3 a 304 and no body when nothing changed. Any write, won or lost, drops the
+/// environment's entry, so this replica sees its own writes and a lost race's winner at once.
+#[derive(Debug)]
+struct ReadCache {
+    ttl: Duration,
+    entries: std::sync::Mutex<std::collections::HashMap<EnvName, CachedEnv>>,
+}
+
+/// One environment's objects, when they were last confirmed current.
+#[derive(Debug, Clone)]
+struct CachedEnv {
+    confirmed: std::time::Instant,
+    text: Option<Object>,
+    settings: Option<Object>,
+}
+
+/// A conditional read's answer.
+enum Revalidated {
+    /// The object still has the ETag given.
+    Unchanged,
+    /// The object now (`None`: there is none).
+    Now(Option<Object>),
+}
+
+impl ReadCache {
+    fn new(ttl: Duration) -> ReadCache {
+        ReadCache { ttl, entries: std::sync::Mutex::default() }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<EnvName, CachedEnv>> {
+        self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, env: &EnvName) -> Option<CachedEnv> {
+        self.lock().get(env).cloned()
+    }
+
+    fn fresh(&self, env: &EnvName) -> Option<CachedEnv> {
+        self.get(env).filter(|cached| cached.confirmed.elapsed() < self.ttl)
+    }
+
+    fn put(&self, env: &EnvName, cached: CachedEnv) {
+        self.lock().insert(env.clone(), cached);
+    }
+
+    fn forget(&self, env: &EnvName) {
+        self.lock().remove(env);
+    }
 }
 
 /// What the async side of the store needs; moved into each task as an `Arc`.
@@ -337,6 +394,7 @@ struct Inner {
 }
 
 /// An object as read: its bytes and the ETag to make a write conditional on.
+#[derive(Debug, Clone)]
 struct Object {
     bytes: Vec<u8>,
     etag: String,
@@ -451,7 +509,32 @@ impl S3Store {
         }
         let endpoint = endpoint.map_or_else(|| "the AWS endpoint".to_owned(), |url| format!("endpoint {url}"));
         let client = Client::from_conf(builder.build());
-        Ok(S3Store { inner: Arc::new(Inner { client, location, region, endpoint }), bridge: Arc::new(bridge) })
+        Ok(S3Store {
+            inner: Arc::new(Inner { client, location, region, endpoint }),
+            bridge: Arc::new(bridge),
+            cache: Arc::new(ReadCache::new(DEFAULT_READ_TTL)),
+        })
+    }
+
+    /// The same store reusing a read for `ttl` before revalidating it (zero: every read asks
+    /// S3).
+    #[must_use]
+    pub fn with_read_ttl(mut self, ttl: Duration) -> Self {
+        self.cache = Arc::new(ReadCache::new(ttl));
+        self
+    }
+
+    /// The environment's objects: cached while fresh (if `recent` will do), else revalidated
+    /// or read.
+    fn objects(&self, env: &EnvName, recent: bool) -> Result<CachedEnv, StorageError> {
+        if recent && let Some(cached) = self.cache.fresh(env) {
+            return Ok(cached);
+        }
+        let stale = self.cache.get(env);
+        let env_owned = env.clone();
+        let cached = self.run(|inner| async move { inner.revalidate(&env_owned, stale).await })?;
+        self.cache.put(env, cached.clone());
+        Ok(cached)
     }
 
     /// Where the store lives.
@@ -766,12 +849,62 @@ impl Inner {
         version_of(object.map_or(&[][..], |object| &object.bytes))
     }
 
-    async fn read(&self, env: &EnvName) -> Result<Option<StoredEnv>, StorageError> {
+    /// The environment's objects, asking S3 only whether `stale`'s changed, when given.
+    async fn revalidate(&self, env: &EnvName, stale: Option<CachedEnv>) -> Result<CachedEnv, StorageError> {
         let text_key = self.env_key(env, TEXT_FILE);
         let settings_key = self.env_key(env, SETTINGS_FILE);
-        let (text, settings) = future::join(self.get(&text_key), self.get(&settings_key)).await;
-        let Some(text) = text? else { return Ok(None) };
-        let settings = settings?;
+        let stale = stale.unwrap_or(CachedEnv { confirmed: std::time::Instant::now(), text: None, settings: None });
+        let (text, settings) = future::join(
+            self.get_unless(&text_key, stale.text.as_ref()),
+            self.get_unless(&settings_key, stale.settings.as_ref()),
+        )
+        .await;
+        let pick = |answer: Revalidated, old: Option<Object>| match answer {
+            Revalidated::Unchanged => old,
+            Revalidated::Now(object) => object,
+        };
+        Ok(CachedEnv {
+            confirmed: std::time::Instant::now(),
+            text: pick(text?, stale.text),
+            settings: pick(settings?, stale.settings),
+        })
+    }
+
+    /// The object at `key`, or [`Revalidated::Unchanged`] if it still has `known`'s ETag.
+    async fn get_unless(&self, key: &str, known: Option<&Object>) -> Result<Revalidated, StorageError> {
+        let Some(known) = known else { return Ok(Revalidated::Now(self.get(key).await?)) };
+        let request = self.client.get_object().bucket(&self.location.bucket).key(key).if_none_match(&known.etag);
+        match request.send().await {
+            Ok(output) => {
+                let etag = output.e_tag().map(str::to_owned).unwrap_or_default();
+                let bytes = output
+                    .body
+                    .collect()
+                    .await
+                    .map_err(|error| self.backend(key, "GetObject", format!("the body was cut short: {error}")))?
+                    .into_bytes()
+                    .to_vec();
+                Ok(Revalidated::Now(Some(Object { bytes, etag })))
+            }
+            Err(error) if error.raw_response().is_some_and(|response| response.status().as_u16() == 304) => {
+                Ok(Revalidated::Unchanged)
+            }
+            Err(error) => match self.classify(key, "GetObject", "s3:GetObject", error) {
+                Failure::Missing => Ok(Revalidated::Now(None)),
+                Failure::Other(error) => Err(error),
+                Failure::Precondition | Failure::Busy => {
+                    Err(self.backend(key, "GetObject", "an unexpected precondition failure".to_owned()))
+                }
+            },
+        }
+    }
+
+    /// The environment from its objects.
+    fn stored(&self, env: &EnvName, objects: CachedEnv) -> Result<Option<StoredEnv>, StorageError> {
+        let text_key = self.env_key(env, TEXT_FILE);
+        let settings_key = self.env_key(env, SETTINGS_FILE);
+        let Some(text) = objects.text else { return Ok(None) };
+        let settings = objects.settings;
         let text_version = version_of(&text.bytes);
         let text = String::from_utf8(text.bytes).map_err(|error| {
             self.corrupt(
@@ -989,18 +1122,35 @@ impl Storage for S3Store {
     }
 
     fn read(&self, env: &EnvName) -> Result<Option<StoredEnv>, StorageError> {
-        let env = env.clone();
-        self.run(|inner| async move { inner.read(&env).await })
+        let objects = self.objects(env, false)?;
+        self.inner.stored(env, objects)
+    }
+
+    fn read_recent(&self, env: &EnvName) -> Result<Option<StoredEnv>, StorageError> {
+        let objects = self.objects(env, true)?;
+        self.inner.stored(env, objects)
+    }
+
+    fn unchanged_text_version(&self, env: &EnvName) -> Option<Version> {
+        self.cache.fresh(env).and_then(|cached| cached.text).map(|text| version_of(&text.bytes))
     }
 
     fn create(&self, env: &EnvName, text: &str, settings: &EnvSettings) -> Result<EnvState, StorageError> {
+        self.cache.forget(env);
+        let forget = env.clone();
         let (env, text, settings) = (env.clone(), text.to_owned(), settings.clone());
-        self.run(|inner| async move { inner.create(&env, &text, &settings).await })
+        let written = self.run(|inner| async move { inner.create(&env, &text, &settings).await });
+        self.cache.forget(&forget);
+        written
     }
 
     fn write_text(&self, env: &EnvName, expected: &Version, text: &str) -> Result<Version, StorageError> {
+        self.cache.forget(env);
+        let forget = env.clone();
         let (env, expected, text) = (env.clone(), expected.clone(), text.to_owned());
-        self.run(|inner| async move { inner.write_text(&env, &expected, &text).await })
+        let written = self.run(|inner| async move { inner.write_text(&env, &expected, &text).await });
+        self.cache.forget(&forget);
+        written
     }
 
     fn write_settings(
@@ -1009,13 +1159,21 @@ impl Storage for S3Store {
         expected: &Version,
         settings: &EnvSettings,
     ) -> Result<Version, StorageError> {
+        self.cache.forget(env);
+        let forget = env.clone();
         let (env, expected, settings) = (env.clone(), expected.clone(), settings.clone());
-        self.run(|inner| async move { inner.write_settings(&env, &expected, &settings).await })
+        let written = self.run(|inner| async move { inner.write_settings(&env, &expected, &settings).await });
+        self.cache.forget(&forget);
+        written
     }
 
     fn delete(&self, env: &EnvName, expected: &Version) -> Result<(), StorageError> {
+        self.cache.forget(env);
+        let forget = env.clone();
         let (env, expected) = (env.clone(), expected.clone());
-        self.run(|inner| async move { inner.delete(&env, &expected).await })
+        let written = self.run(|inner| async move { inner.delete(&env, &expected).await });
+        self.cache.forget(&forget);
+        written
     }
 
     fn append_history(&self, env: &EnvName, entry: &HistoryEntry) -> Result<(), StorageError> {
@@ -1135,12 +1293,12 @@ mod tests {
             .build()
     }
 
-    fn store_at(location: &str) -> S3Store {
+    pub(super) fn store_at(location: &str) -> S3Store {
         S3Store::with_config(location.parse().expect("valid location"), &config()).expect("store")
     }
 
     /// A new bucket on moto, with a name no other test in this process uses.
-    fn fresh_bucket() -> String {
+    pub(super) fn fresh_bucket() -> String {
         static COUNTER: AtomicU64 = AtomicU64::new(0);
         let bucket = format!("bb-test-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         let store = store_at(&format!("s3://{bucket}"));
@@ -1491,5 +1649,35 @@ mod tests {
         assert!(matches!(classify(412, "PreconditionFailed"), Failure::Precondition));
         assert!(matches!(classify(409, "ConditionalRequestConflict"), Failure::Busy));
         assert!(matches!(classify(404, "NoSuchKey"), Failure::Missing));
+    }
+}
+
+#[cfg(test)]
+mod read_cache_tests {
+    use std::time::Duration;
+
+    use super::tests::{fresh_bucket, store_at};
+    use super::*;
+
+    #[test]
+    fn a_read_is_reused_for_its_lifetime_then_revalidated_and_own_writes_show_at_once() {
+        let location = format!("s3://{}/cached", fresh_bucket());
+        let replica_a = store_at(&location).with_read_ttl(Duration::from_millis(600));
+        let replica_b = store_at(&location).with_read_ttl(Duration::ZERO);
+        let env: EnvName = "prod".parse().expect("name");
+        replica_a.create(&env, "a\n", &EnvSettings::default()).expect("create");
+        assert_eq!(replica_a.read_recent(&env).expect("read").expect("exists").text, "a\n");
+        assert_eq!(replica_a.unchanged_text_version(&env), Some(version_of(b"a\n")), "fresh: no request needed");
+
+        replica_b.write_text(&env, &version_of(b"a\n"), "b\n").expect("b writes");
+        assert_eq!(replica_a.read_recent(&env).expect("read").expect("exists").text, "a\n", "within the lifetime");
+        assert_eq!(replica_a.read(&env).expect("read").expect("exists").text, "b\n", "a strong read asks");
+        replica_b.write_text(&env, &version_of(b"b\n"), "b2\n").expect("b writes again");
+        std::thread::sleep(Duration::from_millis(700));
+        assert_eq!(replica_a.unchanged_text_version(&env), None, "expired: ask S3");
+        assert_eq!(replica_a.read_recent(&env).expect("read").expect("exists").text, "b2\n", "revalidated");
+
+        replica_a.write_text(&env, &version_of(b"b2\n"), "c\n").expect("a writes");
+        assert_eq!(replica_a.read_recent(&env).expect("read").expect("exists").text, "c\n", "its own write, at once");
     }
 }
