@@ -15,7 +15,8 @@ use bedrock_binder_shared::promote::{PromotePlan, binding_diff, promote};
 use bedrock_binder_shared::{Document, Version};
 
 use crate::storage::{
-    Change, ChangeKind, ChangeMeta, HistoryEntry, LocalDirStore, Seq, SingleFileStore, Storage, StorageError, StoredEnv,
+    Change, ChangeKind, ChangeMeta, HistoryEntry, LocalDirStore, S3Location, S3Store, Seq, SingleFileStore, Storage,
+    StorageError, StoredEnv,
 };
 use crate::store::Snapshot;
 
@@ -66,7 +67,21 @@ impl Environments {
         Environments { storage: Arc::new(LocalDirStore::new(dir)), kind: StoreKind::Directory, file: None }
     }
 
-    /// Environments over any storage (tests; S3 next).
+    /// The environments at `store`: an S3 location (`s3://BUCKET/PREFIX`, with the default
+    /// credential chain, `AWS_ENDPOINT_URL_S3` and reads reused for `read_ttl`), else a
+    /// directory.
+    pub fn open(store: &std::path::Path, read_ttl: std::time::Duration) -> Result<Environments, StorageError> {
+        let Some(url) = store.to_str().filter(|text| text.starts_with("s3://")) else {
+            return Ok(Environments::directory(store));
+        };
+        let location: S3Location = url
+            .parse()
+            .map_err(|error: crate::storage::S3LocationError| StorageError::Unsupported(error.to_string()))?;
+        let s3 = S3Store::connect(location, None, None)?.with_read_ttl(read_ttl);
+        Ok(Environments::over(Arc::new(s3), StoreKind::S3))
+    }
+
+    /// Environments over any storage (tests).
     pub fn over(storage: Arc<dyn Storage>, kind: StoreKind) -> Environments {
         Environments { storage, kind, file: None }
     }

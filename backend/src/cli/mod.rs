@@ -39,10 +39,14 @@ pub struct Cli {
     /// The binding file [default: ~/.aws/inference.txt].
     #[arg(long, global = true, env = "BEDROCK_INFERENCE_FILE", value_name = "PATH")]
     pub file: Option<PathBuf>,
-    /// A store of environments (a directory); without one, the file is the one environment
-    /// `default`.
-    #[arg(long, global = true, env = "BEDROCK_BINDER_STORE", value_name = "DIR")]
+    /// A store of environments: a directory, or `s3://BUCKET/PREFIX` (AWS's credential chain,
+    /// `AWS_ENDPOINT_URL_S3`); without one, the file is the one environment `default`.
+    #[arg(long, global = true, env = "BEDROCK_BINDER_STORE", value_name = "DIR|s3://BUCKET/PREFIX")]
     pub store: Option<PathBuf>,
+    /// How long an S3 store reuses a read before asking S3 again, in milliseconds (writes always
+    /// ask).
+    #[arg(long, global = true, env = "BEDROCK_BINDER_S3_READ_TTL_MS", value_name = "MS", default_value_t = 1000)]
+    pub s3_read_ttl_ms: u64,
     /// The environment the command works on [default: `default`]; `token create` takes it
     /// once per environment the token is for.
     #[arg(long = "env", global = true, env = "BEDROCK_BINDER_ENV", value_name = "NAME", action = clap::ArgAction::Append)]
@@ -402,7 +406,7 @@ pub fn run(cli: Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, stderr: &m
         None => default_file()?,
     };
     let envs = match &cli.store {
-        Some(dir) => Environments::directory(dir),
+        Some(store) => Environments::open(store, std::time::Duration::from_millis(cli.s3_read_ttl_ms))?,
         None => Environments::single_file(&file),
     };
     let grant_envs = cli.envs.clone();

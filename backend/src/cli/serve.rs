@@ -38,6 +38,7 @@ impl Session {
             match self.envs.file() {
                 Some(file) => tracing::info!(file = %file.display(), "serving the binding file as `default`"),
                 None => {
+                    self.envs.storage().check_access()?;
                     self.ensure_a_default_environment()?;
                     tracing::info!("serving a store of environments");
                 }

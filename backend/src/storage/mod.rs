@@ -357,6 +357,13 @@ pub trait Storage: Send + Sync {
     /// ([`StorageError::SeqTaken`] otherwise). The entry is never changed afterwards.
     fn append_history(&self, env: &EnvName, entry: &HistoryEntry) -> Result<(), StorageError>;
 
+    /// Checks, changing nothing, that the store can be read and written, so that a server
+    /// refuses to start rather than failing its first request. Local stores are checked by
+    /// their first write.
+    fn check_access(&self) -> Result<(), StorageError> {
+        Ok(())
+    }
+
     /// The environment as [`read`](Self::read) gives it, or as it was read a moment ago, for
     /// what only shows it: a store that keeps a short read cache (S3) answers from it. Writes
     /// and the history's walk use [`read`](Self::read), which always asks.

@@ -1126,6 +1126,10 @@ impl Storage for S3Store {
         self.inner.stored(env, objects)
     }
 
+    fn check_access(&self) -> Result<(), StorageError> {
+        S3Store::check_access(self)
+    }
+
     fn read_recent(&self, env: &EnvName) -> Result<Option<StoredEnv>, StorageError> {
         let objects = self.objects(env, true)?;
         self.inner.stored(env, objects)

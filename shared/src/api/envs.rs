@@ -35,6 +35,8 @@ pub enum StoreKind {
     File,
     /// A store (`--store DIR`) of any number of environments.
     Directory,
+    /// A store on S3 (`--store s3://BUCKET/PREFIX`), which several servers may share.
+    S3,
 }
 
 /// The kind of a recorded change.
