@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds the browser UI into frontend/dist, which the backend embeds: two trunk builds, one
-# per bundle (frontend/src/state/route.rs says why there are two).
-#   index.html -> frontend/dist/         the main bundle, at /
-#   aws.html   -> frontend/dist/aws.html the AWS page's bundle, at /aws
-# trunk replaces its whole output folder on each build, so the AWS bundle is built into
-# frontend/dist-aws and then copied beside the main one (the stylesheet is the same file).
-# Extra arguments go to both `trunk build` calls (scripts/test.sh passes --locked in CI).
+# Builds the browser UI into frontend/dist, which the backend embeds: one trunk build per
+# bundle (frontend/src/state/route.rs says why there are several).
+#   index.html -> frontend/dist/          the main bundle, at /
+#   aws.html   -> frontend/dist/aws.html  the AWS page's bundle, at /aws
+#   envs.html  -> frontend/dist/envs.html the environments, promote and history pages, at /envs
+# trunk replaces its whole output folder on each build, so the other bundles are built into
+# frontend/dist-NAME and then copied beside the main one (the stylesheet is the same file).
+# Extra arguments go to every `trunk build` call (scripts/test.sh passes --locked in CI).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -16,9 +17,12 @@ cd frontend
 # would read the file name as the flag's value.
 trunk build index.html --release=true "$@"
 trunk build aws.html --release=true --dist dist-aws "$@"
-for file in dist-aws/*; do
-    case "$file" in
-        dist-aws/index.html) cp "$file" dist/aws.html ;;
-        *) cp "$file" dist/ ;;
-    esac
+trunk build envs.html --release=true --dist dist-envs "$@"
+for bundle in aws envs; do
+    for file in "dist-$bundle"/*; do
+        case "$file" in
+            "dist-$bundle/index.html") cp "$file" "dist/$bundle.html" ;;
+            *) cp "$file" dist/ ;;
+        esac
+    done
 done

@@ -3,15 +3,20 @@
 //! web-sys `fetch` and serde_json instead of an HTTP client crate: the app needs a handful of
 //! routes and two headers, and every kilobyte of wasm is downloaded before the page can show anything.
 //! Writes send the version they were made against as `If-Match: "<version>"`.
+//! Every route that acts on one environment's file (bindings, import, export, AWS) is called
+//! in the page's environment, through [`in_env`], the one place that builds those paths.
 //! The streaming test reads its `text/event-stream` body chunk by chunk
 //! ([`crate::state::sse`]), since `EventSource` cannot POST.
 
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{
     AwsCatalogResponse, AwsStatus, BindRequest, BindRequiredPreview, BindRequiredRequest, BindingsResponse,
-    CatalogResponse, CheckRequest, CheckResponse, CreateProfileRequest, CreateProfileResponse, DeleteProfileResponse,
-    ImportPreview, ProfilesResponse, RefreshProgress, RefreshRequest, TestRequest, TestStreamEvent, UnbindRequest,
+    CatalogResponse, CheckRequest, CheckResponse, CreateEnvRequest, CreateProfileRequest, CreateProfileResponse,
+    DeleteProfileResponse, EnvDiffResponse, EnvListResponse, EnvSummary, HistoryResponse, ImportPreview,
+    ProfilesResponse, PromoteRequest, PromoteResponse, RefreshProgress, RefreshRequest, RevertRequest, TestRequest,
+    TestStreamEvent, UnbindRequest,
 };
+use bedrock_binder_shared::env_name::EnvName;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -25,24 +30,31 @@ use crate::state::sse::{SseParser, test_event};
 /// Where the API lives, relative to the page's origin.
 const BASE: &str = "/api/v1";
 
-/// `GET /api/v1/bindings`.
-pub async fn bindings() -> Result<BindingsResponse, ApiError> {
-    json(send("GET", "/bindings", None, None).await?)
+/// The path of `route` in environment `env`: `/envs/{env}{route}`. An [`EnvName`] is
+/// lower-case letters, digits and `-`, so it needs no escaping in a path.
+fn in_env(env: &EnvName, route: &str) -> String {
+    format!("/envs/{env}{route}")
 }
 
-/// `PUT /api/v1/bindings`: replaces the whole file with `text`.
-pub async fn replace(text: &str, version: &Version) -> Result<BindingsResponse, ApiError> {
-    json(send("PUT", "/bindings", Some(("text/plain; charset=utf-8", text.to_owned())), Some(version)).await?)
+/// `GET /api/v1/envs/{env}/bindings`.
+pub async fn bindings(env: &EnvName) -> Result<BindingsResponse, ApiError> {
+    json(send("GET", &in_env(env, "/bindings"), None, None).await?)
 }
 
-/// `POST /api/v1/bindings/bind`.
-pub async fn bind(request: &BindRequest, version: &Version) -> Result<BindingsResponse, ApiError> {
-    json(send("POST", "/bindings/bind", Some(json_body(request)?), Some(version)).await?)
+/// `PUT /api/v1/envs/{env}/bindings`: replaces the whole file with `text`.
+pub async fn replace(env: &EnvName, text: &str, version: &Version) -> Result<BindingsResponse, ApiError> {
+    let body = Some(("text/plain; charset=utf-8", text.to_owned()));
+    json(send("PUT", &in_env(env, "/bindings"), body, Some(version)).await?)
 }
 
-/// `POST /api/v1/bindings/unbind`.
-pub async fn unbind(request: &UnbindRequest, version: &Version) -> Result<BindingsResponse, ApiError> {
-    json(send("POST", "/bindings/unbind", Some(json_body(request)?), Some(version)).await?)
+/// `POST /api/v1/envs/{env}/bindings/bind`.
+pub async fn bind(env: &EnvName, request: &BindRequest, version: &Version) -> Result<BindingsResponse, ApiError> {
+    json(send("POST", &in_env(env, "/bindings/bind"), Some(json_body(request)?), Some(version)).await?)
+}
+
+/// `POST /api/v1/envs/{env}/bindings/unbind`.
+pub async fn unbind(env: &EnvName, request: &UnbindRequest, version: &Version) -> Result<BindingsResponse, ApiError> {
+    json(send("POST", &in_env(env, "/bindings/unbind"), Some(json_body(request)?), Some(version)).await?)
 }
 
 /// `GET /api/v1/catalog` with no filter: every model. The catalog page filters in the browser,
@@ -51,40 +63,47 @@ pub async fn catalog() -> Result<CatalogResponse, ApiError> {
     json(send("GET", "/catalog", None, None).await?)
 }
 
-/// `POST /api/v1/import/preview`: the diff and diagnostics of applying `text`.
-pub async fn import_preview(text: &str) -> Result<ImportPreview, ApiError> {
-    json(send("POST", "/import/preview", Some(("text/plain; charset=utf-8", text.to_owned())), None).await?)
+/// `POST /api/v1/envs/{env}/import/preview`: the diff and diagnostics of applying `text`.
+pub async fn import_preview(env: &EnvName, text: &str) -> Result<ImportPreview, ApiError> {
+    let body = Some(("text/plain; charset=utf-8", text.to_owned()));
+    json(send("POST", &in_env(env, "/import/preview"), body, None).await?)
 }
 
-/// `GET /api/v1/aws/status`; with `fresh`, `?fresh=true`: the server asks AWS again instead of
-/// answering from its short-lived cache ("Check again").
-pub async fn aws_status(fresh: bool) -> Result<AwsStatus, ApiError> {
-    let path = if fresh { "/aws/status?fresh=true" } else { "/aws/status" };
-    json(send("GET", path, None, None).await?)
+/// `GET /api/v1/envs/{env}/aws/status`; with `fresh`, `?fresh=true`: the server asks AWS
+/// again instead of answering from its short-lived cache ("Check again").
+pub async fn aws_status(env: &EnvName, fresh: bool) -> Result<AwsStatus, ApiError> {
+    let route = if fresh { "/aws/status?fresh=true" } else { "/aws/status" };
+    json(send("GET", &in_env(env, route), None, None).await?)
 }
 
-/// `POST /api/v1/aws/refresh`: fetches `regions` now; answers when every region is done.
-pub async fn refresh(regions: Vec<String>) -> Result<RefreshProgress, ApiError> {
+/// `POST /api/v1/envs/{env}/aws/refresh`: fetches `regions` now; answers when every region
+/// is done.
+pub async fn refresh(env: &EnvName, regions: Vec<String>) -> Result<RefreshProgress, ApiError> {
     let request = RefreshRequest { regions, use_cache: false };
-    json(send("POST", "/aws/refresh", Some(json_body(&request)?), None).await?)
+    json(send("POST", &in_env(env, "/aws/refresh"), Some(json_body(&request)?), None).await?)
 }
 
-/// `GET /api/v1/aws/refresh`: the progress of the refresh that is running (or the last one).
-pub async fn refresh_progress() -> Result<RefreshProgress, ApiError> {
-    json(send("GET", "/aws/refresh", None, None).await?)
+/// `GET /api/v1/envs/{env}/aws/refresh`: the progress of the refresh that is running (or the
+/// last one).
+pub async fn refresh_progress(env: &EnvName) -> Result<RefreshProgress, ApiError> {
+    json(send("GET", &in_env(env, "/aws/refresh"), None, None).await?)
 }
 
-/// `GET /api/v1/aws/catalog?regions=`: the regions' catalogs, from the server's cache (or the
-/// offline catalog for a region not fetched yet).
-pub async fn aws_catalog(regions: &[String]) -> Result<AwsCatalogResponse, ApiError> {
+/// `GET /api/v1/envs/{env}/aws/catalog?regions=`: the regions' catalogs, from the server's
+/// cache (or the offline catalog for a region not fetched yet).
+pub async fn aws_catalog(env: &EnvName, regions: &[String]) -> Result<AwsCatalogResponse, ApiError> {
     let regions = String::from(js_sys::encode_uri_component(&regions.join(",")));
-    json(send("GET", &format!("/aws/catalog?regions={regions}"), None, None).await?)
+    json(send("GET", &in_env(env, &format!("/aws/catalog?regions={regions}")), None, None).await?)
 }
 
-/// `POST /api/v1/aws/test/stream`: calls `on_event` for each event as it arrives. Returns once
-/// the stream ends; a refused request is an error before any event.
-pub async fn test_stream(request: &TestRequest, mut on_event: impl FnMut(TestStreamEvent)) -> Result<(), ApiError> {
-    let response = fetch("POST", "/aws/test/stream", Some(json_body(request)?), None).await?;
+/// `POST /api/v1/envs/{env}/aws/test/stream`: calls `on_event` for each event as it arrives.
+/// Returns once the stream ends; a refused request is an error before any event.
+pub async fn test_stream(
+    env: &EnvName,
+    request: &TestRequest,
+    mut on_event: impl FnMut(TestStreamEvent),
+) -> Result<(), ApiError> {
+    let response = fetch("POST", &in_env(env, "/aws/test/stream"), Some(json_body(request)?), None).await?;
     if !response.ok() {
         return Err(error_of(response).await);
     }
@@ -106,44 +125,105 @@ pub async fn test_stream(request: &TestRequest, mut on_event: impl FnMut(TestStr
     }
 }
 
-/// `POST /api/v1/aws/check`.
-pub async fn check(request: &CheckRequest) -> Result<CheckResponse, ApiError> {
-    json(send("POST", "/aws/check", Some(json_body(request)?), None).await?)
+/// `POST /api/v1/envs/{env}/aws/check`.
+pub async fn check(env: &EnvName, request: &CheckRequest) -> Result<CheckResponse, ApiError> {
+    json(send("POST", &in_env(env, "/aws/check"), Some(json_body(request)?), None).await?)
 }
 
-/// `GET /api/v1/aws/profiles?region=`.
-pub async fn profiles(region: &str) -> Result<ProfilesResponse, ApiError> {
+/// `GET /api/v1/envs/{env}/aws/profiles?region=`.
+pub async fn profiles(env: &EnvName, region: &str) -> Result<ProfilesResponse, ApiError> {
     let region = String::from(js_sys::encode_uri_component(region));
-    json(send("GET", &format!("/aws/profiles?region={region}"), None, None).await?)
+    json(send("GET", &in_env(env, &format!("/aws/profiles?region={region}")), None, None).await?)
 }
 
-/// `POST /api/v1/aws/profiles`; binding the new profile needs the file's `version`.
+/// `POST /api/v1/envs/{env}/aws/profiles`; binding the new profile needs the file's `version`.
 pub async fn create_profile(
+    env: &EnvName,
     request: &CreateProfileRequest,
     version: Option<&Version>,
 ) -> Result<CreateProfileResponse, ApiError> {
-    json(send("POST", "/aws/profiles", Some(json_body(request)?), version).await?)
+    json(send("POST", &in_env(env, "/aws/profiles"), Some(json_body(request)?), version).await?)
 }
 
-/// `DELETE /api/v1/aws/profiles/{arn}?region=&confirm=`. Without `confirm` the server answers
-/// 409 with the binding lines that point at the profile.
-pub async fn delete_profile(arn: &str, region: &str, confirm: bool) -> Result<DeleteProfileResponse, ApiError> {
-    let path = format!(
+/// `DELETE /api/v1/envs/{env}/aws/profiles/{arn}?region=&confirm=`. Without `confirm` the
+/// server answers 409 with the binding lines that point at the profile.
+pub async fn delete_profile(
+    env: &EnvName,
+    arn: &str,
+    region: &str,
+    confirm: bool,
+) -> Result<DeleteProfileResponse, ApiError> {
+    let route = format!(
         "/aws/profiles/{}?region={}&confirm={confirm}",
         String::from(js_sys::encode_uri_component(arn)),
         String::from(js_sys::encode_uri_component(region)),
     );
-    json(send("DELETE", &path, None, None).await?)
+    json(send("DELETE", &in_env(env, &route), None, None).await?)
 }
 
-/// `POST /api/v1/aws/bind-required`: the preview; nothing is written.
-pub async fn bind_required(region: &str) -> Result<BindRequiredPreview, ApiError> {
+/// `POST /api/v1/envs/{env}/aws/bind-required`: the preview; nothing is written.
+pub async fn bind_required(env: &EnvName, region: &str) -> Result<BindRequiredPreview, ApiError> {
     let request = BindRequiredRequest { region: Some(region.to_owned()) };
-    json(send("POST", "/aws/bind-required", Some(json_body(&request)?), None).await?)
+    json(send("POST", &in_env(env, "/aws/bind-required"), Some(json_body(&request)?), None).await?)
 }
 
-/// The link that downloads the file (`GET /api/v1/export`, an attachment).
-pub const EXPORT_HREF: &str = "/api/v1/export";
+/// The link that downloads `env`'s file (`GET /api/v1/envs/{env}/export`, an attachment).
+pub fn export_href(env: &EnvName) -> String {
+    format!("{BASE}{}", in_env(env, "/export"))
+}
+
+/// `GET /api/v1/envs`, read for the names only: the header's switcher, which is in every
+/// bundle. Reading whole [`EnvSummary`]s (settings, versions, last change) costs the bindings
+/// page's wasm about 10 KB brotli for fields it never shows, and the budget cannot spare that.
+pub async fn env_names() -> Result<Vec<String>, ApiError> {
+    /// [`EnvListResponse`] without what the switcher does not show.
+    #[derive(serde::Deserialize)]
+    struct Names {
+        envs: Vec<Named>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Named {
+        name: String,
+    }
+    let names: Names = json(send("GET", "/envs", None, None).await?)?;
+    Ok(names.envs.into_iter().map(|env| env.name).collect())
+}
+
+/// `GET /api/v1/envs`: every environment, and where the server keeps them.
+pub async fn envs() -> Result<EnvListResponse, ApiError> {
+    json(send("GET", "/envs", None, None).await?)
+}
+
+/// `POST /api/v1/envs`: creates an environment.
+pub async fn create_env(request: &CreateEnvRequest) -> Result<EnvSummary, ApiError> {
+    json(send("POST", "/envs", Some(json_body(request)?), None).await?)
+}
+
+/// `DELETE /api/v1/envs/{env}`, made against its text `version`.
+pub async fn delete_env(env: &EnvName, version: &Version) -> Result<(), ApiError> {
+    send("DELETE", &in_env(env, ""), None, Some(version)).await.map(drop)
+}
+
+/// `GET /api/v1/diff?from=&to=`: what differs between two environments.
+pub async fn env_diff(from: &EnvName, to: &EnvName) -> Result<EnvDiffResponse, ApiError> {
+    json(send("GET", &format!("/diff?from={from}&to={to}"), None, None).await?)
+}
+
+/// `POST /api/v1/promote`: the preview (`apply: false`), or the write, made against the
+/// target's `version` from the preview.
+pub async fn promote(request: &PromoteRequest, version: Option<&Version>) -> Result<PromoteResponse, ApiError> {
+    json(send("POST", "/promote", Some(json_body(request)?), version).await?)
+}
+
+/// `GET /api/v1/envs/{env}/history`: its changes, newest first.
+pub async fn history(env: &EnvName) -> Result<HistoryResponse, ApiError> {
+    json(send("GET", &in_env(env, "/history"), None, None).await?)
+}
+
+/// `POST /api/v1/envs/{env}/revert`, made against the file's current `version`.
+pub async fn revert(env: &EnvName, request: &RevertRequest, version: &Version) -> Result<BindingsResponse, ApiError> {
+    json(send("POST", &in_env(env, "/revert"), Some(json_body(request)?), Some(version)).await?)
+}
 
 fn json_body(value: &impl Serialize) -> Result<(&'static str, String), ApiError> {
     let body = serde_json::to_string(value).map_err(|error| ApiError::Decode(error.to_string()))?;

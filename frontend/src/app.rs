@@ -1,28 +1,55 @@
-//! The app shell: the header with the navigation between the five pages and the AWS badge, the
-//! global status line, the conflict panel, and `<main>` with the page the address names. It is
-//! the top layer: nothing in the crate imports it but the two bundles' `main`s.
+//! The app shell: the header with the navigation between the pages, the environment switcher
+//! and the AWS badge, the global status line, the conflict panel, and `<main>` with the page
+//! the address names. It is the top layer: nothing in the crate imports it but the bundles'
+//! `main`s.
 
+use bedrock_binder_shared::env_name::EnvName;
 use leptos::prelude::*;
 
 use crate::components::aws_badge::AwsBadge;
 use crate::components::conflict::ConflictPanel;
-use crate::ctx::{Ctx, location_hash, use_ctx};
-use crate::state::route::{Site, Tab};
+use crate::components::env_switcher::EnvSwitcher;
+use crate::ctx::{Ctx, location_hash, location_search, use_ctx};
+use crate::state::route::{Site, Tab, env_of};
 
 /// The pages of a bundle: what `<main>` shows for each tab. A bundle names only its own pages,
-/// so the other bundle's code is not linked into it.
+/// so the other bundles' code is not linked into it.
 pub type Pages = fn(Tab) -> AnyView;
 
-/// Mounts the app of `site`, showing `pages`, on `<body>`.
+/// Mounts the app of `site`, showing `pages`, on `<body>`, in the environment the address
+/// names; an address whose `?env=` is not an environment name gets a page that says so.
 pub fn mount(site: Site, pages: Pages) {
-    leptos::mount::mount_to_body(move || view! { <App site=site pages=pages /> });
+    match env_of(&location_search()) {
+        Ok(env) => {
+            // The environment lives as long as the page: one small allocation, never freed,
+            // lets every part of the app hold it as a plain reference.
+            let env: &'static EnvName = Box::leak(Box::new(env));
+            leptos::mount::mount_to_body(move || view! { <App site=site env=env pages=pages /> });
+        }
+        Err(error) => {
+            let home = Tab::shown(site, &location_hash()).address(&EnvName::DEFAULT);
+            leptos::mount::mount_to_body(move || {
+                view! {
+                    <main id="main" class="page" data-testid="bad-env">
+                        <h1>"No such environment"</h1>
+                        <p class="error-text" role="alert">
+                            "The address's ?env= is not an environment name: " {error.message}
+                        </p>
+                        <p>
+                            <a href=home>"Open the default environment"</a>
+                        </p>
+                    </main>
+                }
+            });
+        }
+    }
 }
 
-/// The whole app: the shell (header, navigation, AWS badge, status line, conflict panel) around
-/// the page of `pages` the address names.
+/// The whole app: the shell (header, navigation, environment switcher, AWS badge, status line,
+/// conflict panel) around the page of `pages` the address names.
 #[component]
-pub fn App(site: Site, pages: Pages) -> impl IntoView {
-    let ctx = Ctx::new(site);
+pub fn App(site: Site, env: &'static EnvName, pages: Pages) -> impl IntoView {
+    let ctx = Ctx::new(site, env);
     provide_context(ctx);
     // Back/forward and typed addresses switch pages too. The listener lives as long as the app.
     let _listener = window_event_listener(leptos::ev::hashchange, move |_| {
@@ -38,7 +65,7 @@ pub fn App(site: Site, pages: Pages) -> impl IntoView {
         view! {
             <li>
                 <a
-                    href=tab.href_from(site)
+                    href=tab.href_from(site, env)
                     data-testid=tab.test_id()
                     aria-current=move || (ctx.tab.get() == tab).then_some("page")
                 >
@@ -68,6 +95,7 @@ pub fn App(site: Site, pages: Pages) -> impl IntoView {
             <nav aria-label="Pages">
                 <ul>{nav}</ul>
             </nav>
+            <EnvSwitcher />
             <AwsBadge />
         </header>
         <StatusLine />

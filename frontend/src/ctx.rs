@@ -7,6 +7,7 @@ use std::sync::Arc;
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{AwsStatus, BindRequest, BindingsResponse, UnbindRequest};
 use bedrock_binder_shared::binding::InvalidBinding;
+use bedrock_binder_shared::env_name::EnvName;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -38,6 +39,10 @@ pub struct Ctx {
     pub catalog: LocalResource<Result<Arc<CatalogData>, ApiError>>,
     /// Whether, and as whom, the server reaches AWS; [`Ctx::recheck_aws`] asks again.
     pub aws: LocalResource<Result<AwsStatus, ApiError>>,
+    /// The names of the server's environments, for the header's switcher, once they have
+    /// arrived; [`Ctx::load_env_names`] asks again. (A signal filled by a task rather than a
+    /// `LocalResource`: each resource type costs the bindings page's wasm kilobytes.)
+    pub env_names: RwSignal<Option<Result<Vec<String>, ApiError>>>,
     /// Whether the next load of `aws` bypasses the server's status cache (set by
     /// [`Ctx::recheck_aws`], cleared by the load that reads it).
     aws_fresh: StoredValue<bool>,
@@ -49,6 +54,9 @@ pub struct Ctx {
     pub busy: RwSignal<bool>,
     /// The bundle running.
     pub site: Site,
+    /// The environment the page works on, from its address (`?env=`). It is fixed for the
+    /// page's life: switching environments loads a new page.
+    pub env: &'static EnvName,
     /// The page shown.
     pub tab: RwSignal<Tab>,
     /// The raw editor's text, kept across page switches.
@@ -56,13 +64,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    /// The state of a freshly opened app of `site`; its loads start at once.
-    pub(crate) fn new(site: Site) -> Ctx {
-        let loaded = LocalResource::new(|| async { api::bindings().await.map(Arc::new) });
+    /// The state of a freshly opened app of `site` on `env`; its loads start at once.
+    pub(crate) fn new(site: Site, env: &'static EnvName) -> Ctx {
+        let loaded = LocalResource::new(move || async move { api::bindings(env).await.map(Arc::new) });
         let latest = RwSignal::new(None::<Arc<BindingsResponse>>);
         let current = Memo::new(move |_| latest.get().or_else(|| loaded.get().and_then(Result::ok)));
         let aws_fresh = StoredValue::new(false);
-        Ctx {
+        let ctx = Ctx {
             loaded,
             latest,
             current,
@@ -70,16 +78,25 @@ impl Ctx {
             aws: LocalResource::new(move || {
                 let fresh = aws_fresh.get_value();
                 aws_fresh.set_value(false);
-                api::aws_status(fresh)
+                async move { api::aws_status(env, fresh).await }
             }),
+            env_names: RwSignal::new(None),
             aws_fresh,
             conflict: RwSignal::new(None),
             flash: RwSignal::new(None),
             busy: RwSignal::new(false),
             site,
+            env,
             tab: RwSignal::new(Tab::shown(site, &location_hash())),
             draft: RwSignal::new(None),
-        }
+        };
+        ctx.load_env_names();
+        ctx
+    }
+
+    /// Asks the server for its environments' names (again, after a create or a delete).
+    pub fn load_env_names(self) {
+        spawn_local(async move { self.env_names.set(Some(api::env_names().await)) });
     }
 
     /// Asks the server about its AWS connection again, bypassing its status cache: a user who
@@ -107,9 +124,9 @@ impl Ctx {
         self.busy.set(true);
         self.say(format!("Saving: {}…", write.describe()), false);
         let result = match &write {
-            PendingWrite::Bind(binding) => api::bind(&BindRequest::from(binding), &version).await,
-            PendingWrite::Unbind(unbinding) => api::unbind(&UnbindRequest::from(unbinding), &version).await,
-            PendingWrite::Replace(text) => api::replace(text, &version).await,
+            PendingWrite::Bind(binding) => api::bind(self.env, &BindRequest::from(binding), &version).await,
+            PendingWrite::Unbind(unbinding) => api::unbind(self.env, &UnbindRequest::from(unbinding), &version).await,
+            PendingWrite::Replace(text) => api::replace(self.env, text, &version).await,
         };
         self.busy.set(false);
         match result {
@@ -160,11 +177,21 @@ impl Ctx {
         }
     }
 
+    /// Loads the file again after a write made elsewhere in the page (a promote into this
+    /// environment), without a message: the write has said what it did.
+    pub fn refresh_file(self) {
+        spawn_local(async move {
+            if let Ok(response) = api::bindings(self.env).await {
+                self.latest.set(Some(Arc::new(response)));
+            }
+        });
+    }
+
     /// Drops any pending change and loads the file as it is on disk now.
     pub fn reload(self) {
         spawn_local(async move {
             self.say("Loading the current file…", false);
-            match api::bindings().await {
+            match api::bindings(self.env).await {
                 Ok(response) => {
                     self.latest.set(Some(Arc::new(response)));
                     self.conflict.set(None);
@@ -195,4 +222,16 @@ pub async fn pause(ms: i32) {
 /// The address's `#…` part, which names the page.
 pub(crate) fn location_hash() -> String {
     web_sys::window().and_then(|window| window.location().hash().ok()).unwrap_or_default()
+}
+
+/// The address's `?…` part, which names the environment.
+pub(crate) fn location_search() -> String {
+    web_sys::window().and_then(|window| window.location().search().ok()).unwrap_or_default()
+}
+
+/// Loads `address` as a new page (another bundle, or another environment).
+pub fn go_to(address: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(address);
+    }
 }

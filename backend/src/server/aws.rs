@@ -271,9 +271,15 @@ async fn bind_created(state: &AppState, condition: Condition, created: &Created)
 /// `DELETE /api/v1/aws/profiles/{id or ARN}?region=&confirm=true`. Without `confirm=true`,
 /// a 409 `confirmation-required` listing the binding lines that point at the profile (they
 /// break when it goes). Only application profiles can be deleted.
+/// The profile named in the path; by name, since the per-environment route has `{env}` too.
+#[derive(Debug, Deserialize)]
+struct ProfilePath {
+    profile: String,
+}
+
 async fn delete_profile(
     InEnv(state): InEnv,
-    Path(identifier): Path<String>,
+    Path(ProfilePath { profile: identifier }): Path<ProfilePath>,
     Query(query): Query<DeleteProfileQuery>,
 ) -> Result<Json<DeleteProfileResponse>, AppError> {
     let state = state.in_env_account().await?;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use crate::ctx::use_ctx;
 use crate::state::aws::status::{StatusBadge, Tone, status_badge};
+use crate::state::route::Tab;
 
 /// The badge.
 #[component]
@@ -31,7 +32,7 @@ pub fn AwsBadge() -> impl IntoView {
         Tone::Problem => "aws-badge problem",
     };
     view! {
-        <a class=tone href="#/aws" data-testid="aws-badge" title=move || badge().detail>
+        <a class=tone href=Tab::Aws.href_from(ctx.site, ctx.env) data-testid="aws-badge" title=move || badge().detail>
             {move || badge().label}
             <span class="sr-only">": " {move || badge().detail}</span>
         </a>

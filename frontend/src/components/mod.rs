@@ -8,6 +8,7 @@ pub mod catalog_notice;
 pub mod check_view;
 pub mod conflict;
 pub mod diff_view;
+pub mod env_switcher;
 pub mod line_diagnostics;
 pub mod load;
 pub mod profile_picker;

@@ -8,12 +8,14 @@ use leptos::task::spawn_local;
 
 use crate::api;
 use crate::components::aws_failure::AwsFailureView;
+use crate::ctx::use_ctx;
 use crate::state::aws::test_run::{TestRun, outcome_facts};
 
 /// The panel for `model`, calling `region` (the server's region when `None`). It runs a test as
 /// soon as it opens; `on_close` runs on Close.
 #[component]
 pub fn TestPanel(model: String, region: Option<String>, on_close: Callback<()>) -> AnyView {
+    let ctx = use_ctx();
     let run = RwSignal::new(None::<TestRun>);
     let prompt = RwSignal::new(String::new());
     let start = {
@@ -30,7 +32,7 @@ pub fn TestPanel(model: String, region: Option<String>, on_close: Callback<()>) 
             };
             run.set(Some(TestRun::started()));
             spawn_local(async move {
-                let outcome = api::test_stream(&request, |event| {
+                let outcome = api::test_stream(ctx.env, &request, |event| {
                     run.update(|run| {
                         if let Some(run) = run {
                             run.apply(event);

@@ -340,6 +340,7 @@ fn Row(
 /// Checks one binding against AWS as soon as it opens; Check again after a fix.
 #[component]
 fn CheckPanel(model: String, on_close: Callback<()>) -> AnyView {
+    let ctx = use_ctx();
     let result = RwSignal::new(None::<Result<bedrock_binder_shared::api::BindingCheck, api::ApiError>>);
     let run = {
         let model = model.clone();
@@ -347,7 +348,7 @@ fn CheckPanel(model: String, on_close: Callback<()>) -> AnyView {
             let request = CheckRequest { region: None, models: vec![model.clone()] };
             result.set(None);
             spawn_local(async move {
-                let answer = api::check(&request).await;
+                let answer = api::check(ctx.env, &request).await;
                 let first = answer.and_then(|answer| {
                     answer
                         .bindings

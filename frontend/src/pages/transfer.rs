@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::api::{self, EXPORT_HREF, js_message};
+use crate::api::{self, export_href, js_message};
 use crate::components::diff_view::DiffView;
 use crate::components::line_diagnostics::LineDiagnostics;
 use crate::ctx::use_ctx;
@@ -53,7 +53,7 @@ pub fn TransferPage() -> impl IntoView {
         let body = text.get_untracked();
         previewing.set(true);
         spawn_local(async move {
-            match api::import_preview(&body).await {
+            match api::import_preview(ctx.env, &body).await {
                 Ok(answer) => preview.set(Some((answer, body))),
                 Err(error) => ctx.say(format!("Could not preview the import: {error}"), true),
             }
@@ -162,7 +162,7 @@ pub fn TransferPage() -> impl IntoView {
         <section class="page" aria-labelledby="export-title">
             <h2 id="export-title">"Export"</h2>
             <p>
-                <a class="button" href=EXPORT_HREF download="inference.txt" data-testid="export-link">
+                <a class="button" href=export_href(ctx.env) download="inference.txt" data-testid="export-link">
                     "Download inference.txt"
                 </a>
             </p>

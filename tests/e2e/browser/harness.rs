@@ -6,6 +6,7 @@
 //! only once they listen, and every wait polls a condition against a deadline.
 
 use std::error::Error;
+use std::ffi::OsString;
 use std::future::Future;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -57,11 +58,18 @@ impl App {
     pub(crate) fn start(seed: &[u8], env: &[(String, String)]) -> App {
         let home = TestHome::new();
         home.write(seed);
+        App::start_in(home, &[], env)
+    }
+
+    /// Starts the server in `home` (as prepared by the caller), with `args` before `serve`
+    /// (`--store DIR`, say) and `env` added to its clean environment.
+    pub(crate) fn start_in(home: TestHome, args: &[OsString], env: &[(String, String)]) -> App {
         let mut command = home.command();
         command.envs(env.iter().map(|(name, value)| (name, value)));
         let mut child = command
             .arg("--file")
             .arg(&home.file)
+            .args(args)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -276,6 +284,11 @@ pub(crate) struct Page {
 }
 
 impl Page {
+    /// The address of `path` (`/?env=staging`, `/envs#/history`) on the journey's server.
+    pub(crate) fn address(&self, path: &str) -> String {
+        format!("{}{}", self.url, path.trim_start_matches('/'))
+    }
+
     /// Opens the app and waits until the file has loaded (the bindings page shows a table or
     /// its empty state).
     pub(crate) async fn open(&self) -> Result<(), CmdError> {
@@ -423,7 +436,24 @@ where
     F: FnOnce(Page) -> Fut,
     Fut: Future<Output = Outcome> + Send + 'static,
 {
-    let app = App::start(seed, env);
+    let home = TestHome::new();
+    home.write(seed);
+    journey_in(name, home, &[], env, body).await;
+}
+
+/// [`journey`] on a server started in `home`, prepared by the caller, with `args` before
+/// `serve` (the environment journeys pass `--store DIR`, a store they wrote into `home`).
+pub(crate) async fn journey_in<F, Fut>(
+    name: &'static str,
+    home: TestHome,
+    args: &[OsString],
+    env: &[(String, String)],
+    body: F,
+) where
+    F: FnOnce(Page) -> Fut,
+    Fut: Future<Output = Outcome> + Send + 'static,
+{
+    let app = App::start_in(home, args, env);
     app.assert_ui_built();
     let driver = Driver::start();
     let root = app.home.dir.path();

@@ -19,7 +19,7 @@ fn seed() -> String {
 
 /// `text` with the line binding `model` changed to `model=profile`, its line ending kept.
 #[track_caller]
-fn rebound(text: &str, model: &str, profile: &str) -> String {
+pub(super) fn rebound(text: &str, model: &str, profile: &str) -> String {
     let prefix = format!("{model}=");
     let mut found = 0;
     let out = text

@@ -12,5 +12,6 @@
 
 mod aws_journey;
 mod bundle;
+mod envs_journey;
 mod harness;
 mod journeys;

@@ -24,7 +24,7 @@ pub fn BindRequired() -> AnyView {
         loading.set(true);
         let region = state.region.get_untracked();
         spawn_local(async move {
-            let result = api::bind_required(&region).await;
+            let result = api::bind_required(ctx.env, &region).await;
             loading.set(false);
             match result {
                 Ok(answer) => preview.set(Some(answer)),

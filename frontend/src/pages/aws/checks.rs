@@ -22,7 +22,7 @@ pub fn Checks() -> AnyView {
         running.set(true);
         let request = CheckRequest { region: Some(state.region.get_untracked()), models: Vec::new() };
         spawn_local(async move {
-            let answer = api::check(&request).await;
+            let answer = api::check(ctx.env, &request).await;
             running.set(false);
             match answer {
                 Ok(answer) => result.set(Some(answer)),

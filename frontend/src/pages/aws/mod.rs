@@ -141,7 +141,7 @@ fn Discovery() -> AnyView {
                 if !state.refreshing.get_untracked() {
                     return;
                 }
-                if let Ok(progress) = api::refresh_progress().await
+                if let Ok(progress) = api::refresh_progress(ctx.env).await
                     && state.refreshing.get_untracked()
                     && progress.running
                 {
@@ -150,7 +150,7 @@ fn Discovery() -> AnyView {
             }
         });
         spawn_local(async move {
-            let result = api::refresh(regions.clone()).await;
+            let result = api::refresh(ctx.env, regions.clone()).await;
             state.refreshing.set(false);
             match result {
                 Ok(progress) => {

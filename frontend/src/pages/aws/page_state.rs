@@ -32,7 +32,7 @@ impl AwsPageState {
     pub(crate) fn load(self, regions: Vec<String>) {
         let ctx = self.ctx;
         spawn_local(async move {
-            match api::aws_catalog(&regions).await {
+            match api::aws_catalog(ctx.env, &regions).await {
                 Ok(catalog) => self.catalog.set(Some(Arc::new(catalog))),
                 Err(error) => ctx.say(format!("Could not load the regions' models: {error}"), true),
             }

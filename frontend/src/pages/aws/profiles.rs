@@ -21,7 +21,7 @@ pub fn Profiles() -> AnyView {
     let listed = RwSignal::new(None::<Result<ProfilesResponse, ApiError>>);
     let reload = move || {
         let region = state.region.get_untracked();
-        spawn_local(async move { listed.set(Some(api::profiles(&region).await)) });
+        spawn_local(async move { listed.set(Some(api::profiles(state.ctx.env, &region).await)) });
     };
     // Again whenever the region shown changes.
     Effect::new(move |_| {
@@ -79,7 +79,7 @@ fn ProfileRow(profile: ApplicationProfile, region: String, on_deleted: Callback<
             let (arn, region, name) = (arn.clone(), region.clone(), name.clone());
             spawn_local(async move {
                 // Without confirm the server deletes nothing and lists the lines that would break.
-                match api::delete_profile(&arn, &region, false).await {
+                match api::delete_profile(ctx.env, &arn, &region, false).await {
                     Err(error) if error.status() == Some(409) => {
                         let references = error.references().to_vec();
                         let warning = match references.len() {
@@ -101,7 +101,7 @@ fn ProfileRow(profile: ApplicationProfile, region: String, on_deleted: Callback<
         move |_| {
             let (arn, region) = (arn.clone(), region.clone());
             spawn_local(async move {
-                match api::delete_profile(&arn, &region, true).await {
+                match api::delete_profile(ctx.env, &arn, &region, true).await {
                     Ok(answer) => {
                         let broken = answer.references.len();
                         let note = match broken {
@@ -252,7 +252,8 @@ fn CreateProfile(on_created: Callback<()>) -> AnyView {
         sending.set(true);
         failure.set(None);
         spawn_local(async move {
-            let answer = api::create_profile(&request, if request.bind { version.as_ref() } else { None }).await;
+            let answer =
+                api::create_profile(ctx.env, &request, if request.bind { version.as_ref() } else { None }).await;
             sending.set(false);
             match answer {
                 Ok(created) => {

@@ -1,0 +1,10 @@
+//! Mounts the environments bundle (`/envs`): the same shell around the environments, promote
+//! and history pages, in a wasm of its own so that the bindings page does not download them.
+
+fn main() {
+    #[cfg(target_arch = "wasm32")]
+    bedrock_binder_frontend::app::mount(
+        bedrock_binder_frontend::state::route::Site::Envs,
+        bedrock_binder_frontend::pages::envs::envs_pages,
+    );
+}

@@ -1,0 +1,222 @@
+//! The history of the page's environment, newest first: each change's number, time, author,
+//! kind and reason, the bindings it changed and its line diff (and, for a settings change, the
+//! settings before and after). A change whose version is not the current one can be restored:
+//! Revert asks for a reason, then restores it as a new change, made against the file's current
+//! version (`If-Match`), and the history loads again.
+
+use bedrock_binder_shared::api::{HistoryItem, RevertRequest};
+use bedrock_binder_shared::diff::has_changes;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::components::diff_view::DiffView;
+use crate::components::load::LoadError;
+use crate::ctx::{Ctx, use_ctx};
+use crate::state::envs::{Difference, kind_label, settings_changes, time_text, value_text};
+use crate::state::error::PRECONDITION_FAILED;
+use crate::state::promote::reason;
+
+/// The page.
+#[component]
+pub fn HistoryPage() -> impl IntoView {
+    let ctx = use_ctx();
+    let history = LocalResource::new(move || api::history(ctx.env));
+    let reload = Callback::new(move |()| history.refetch());
+    view! {
+        <section class="page" aria-labelledby="history-title">
+            <h2 id="history-title">"History of " {ctx.env.to_string()}</h2>
+            <Transition fallback=|| view! { <p class="placeholder">"Loading the history…"</p> }>
+                <ErrorBoundary fallback=move |errors| {
+                    view! { <LoadError what="the history" errors=errors retry=reload /> }
+                }>
+                    {move || Suspend::new(async move {
+                        history
+                            .await
+                            .map(|history| {
+                                if history.entries.is_empty() {
+                                    view! {
+                                        <p class="empty" data-testid="history-empty">
+                                            "No change has been recorded here yet. Changes made through bedrock-binder (the web app or the command line) are recorded from now on."
+                                        </p>
+                                    }
+                                        .into_any()
+                                } else {
+                                    history
+                                        .entries
+                                        .into_iter()
+                                        .map(|item| view! { <Entry item=item reload=reload /> })
+                                        .collect_view()
+                                        .into_any()
+                                }
+                            })
+                    })}
+                </ErrorBoundary>
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn Entry(item: HistoryItem, reload: Callback<()>) -> impl IntoView {
+    let ctx = use_ctx();
+    let HistoryItem { summary, changes, lines, settings, revertible } = item;
+    let seq = summary.seq;
+    let kind = kind_label(summary.kind);
+    let when = time_text(summary.time_ms);
+    let bindings = (!changes.is_empty()).then(|| {
+        let rows = changes
+            .into_iter()
+            .map(|change| {
+                let difference = Difference::of(&change);
+                view! {
+                    <tr data-testid="history-change" data-model=change.model.clone() data-change=difference.as_str()>
+                        <th scope="row" data-label="Model">
+                            <code class="wrap">{change.model.clone()}</code>
+                        </th>
+                        <td data-label="Before">
+                            <code class="wrap">{value_text(change.from.as_deref())}</code>
+                        </td>
+                        <td data-label="After">
+                            <code class="wrap">{value_text(change.to.as_deref())}</code>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table class="grid">
+                <caption class="sr-only">"The bindings this change changed"</caption>
+                <thead>
+                    <tr>
+                        <th scope="col">"Model"</th>
+                        <th scope="col">"Before"</th>
+                        <th scope="col">"After"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+    });
+    let settings = settings.and_then(|change| {
+        let fields = settings_changes(change.before.as_ref(), change.after.as_ref());
+        (!fields.is_empty()).then(|| {
+            let items = fields
+                .into_iter()
+                .map(|(label, before, after)| {
+                    let before = before.unwrap_or_else(|| "—".to_owned());
+                    let after = after.unwrap_or_else(|| "—".to_owned());
+                    view! { <li>{label} ": " {before} " → " {after}</li> }
+                })
+                .collect_view();
+            view! { <ul class="settings-change">{items}</ul> }
+        })
+    });
+    let line_diff = has_changes(&lines).then(|| {
+        view! {
+            <details class="line-diff">
+                <summary>"The file, line by line"</summary>
+                <DiffView diff=lines test_id="history-diff" caption="The lines this change changed" />
+            </details>
+        }
+    });
+    view! {
+        <article class="history-entry" data-testid="history-entry" data-seq=seq data-kind=summary.kind.as_str()>
+            <h3>
+                {format!("#{seq} ")} <span class=format!("badge kind-{kind}")>{kind}</span>
+            </h3>
+            <p class="meta">"by " {summary.author.clone()} ", " {when}</p>
+            {summary.reason.clone().map(|reason| view! { <p class="reason" data-testid="history-reason">"“" {reason} "”"</p> })}
+            {bindings}
+            {settings}
+            {line_diff}
+            {revertible.then(|| view! { <Revert ctx=ctx seq=seq reload=reload /> })}
+        </article>
+    }
+}
+
+/// Revert…, then the confirmation with a reason.
+#[component]
+fn Revert(ctx: Ctx, seq: u64, reload: Callback<()>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    let why = RwSignal::new(String::new());
+    let revert = move |_| {
+        // Made against the file as this page last loaded it: if it moved since, the server
+        // answers 412 and nothing is written.
+        let Some((version, _)) = ctx.base() else {
+            ctx.say("The file has not loaded yet.", true);
+            return;
+        };
+        let request = RevertRequest { seq, reason: reason(&why.get_untracked()) };
+        ctx.busy.set(true);
+        spawn_local(async move {
+            let result = api::revert(ctx.env, &request, &version).await;
+            ctx.busy.set(false);
+            match result {
+                Ok(response) => {
+                    ctx.latest.set(Some(std::sync::Arc::new(response)));
+                    ctx.say(format!("Restored the version of change #{seq}."), false);
+                    confirming.set(false);
+                    reload.run(());
+                }
+                Err(error) if error.status() == Some(PRECONDITION_FAILED) => {
+                    ctx.say(
+                        format!(
+                            "Not reverted: {} changed since this page loaded it. Check the history again.",
+                            ctx.env
+                        ),
+                        true,
+                    );
+                    ctx.refresh_file();
+                    reload.run(());
+                }
+                Err(error) => ctx.say(format!("Could not revert: {error}"), true),
+            }
+        });
+    };
+    let field_id = format!("revert-reason-{seq}");
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || {
+                view! {
+                    <button type="button" data-testid="history-revert" on:click=move |_| confirming.set(true)>
+                        "Revert to this version…"
+                    </button>
+                }
+            }
+        >
+            <div class="confirm" role="alertdialog" data-testid="history-revert-confirm">
+                <p>
+                    {format!(
+                        "Make {}'s inference.txt exactly what change #{seq} left it? This is recorded as a new change; nothing is lost.",
+                        ctx.env,
+                    )}
+                </p>
+                <div class="field">
+                    <label for=field_id.clone()>"Reason"</label>
+                    <input
+                        id=field_id.clone()
+                        type="text"
+                        data-testid="history-revert-reason"
+                        prop:value=move || why.get()
+                        on:input=move |event| why.set(event_target_value(&event))
+                    />
+                </div>
+                <button
+                    type="button"
+                    class="danger"
+                    data-testid="history-revert-button"
+                    disabled=move || ctx.busy.get()
+                    on:click=revert
+                >
+                    {format!("Revert to #{seq}")}
+                </button>
+                " "
+                <button type="button" on:click=move |_| confirming.set(false)>
+                    "Cancel"
+                </button>
+            </div>
+        </Show>
+    }
+}
