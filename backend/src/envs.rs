@@ -244,12 +244,14 @@ impl Environments {
         Ok(HistoryResponse { env: env.to_string(), entries: items })
     }
 
-    /// Restores the text change `seq` produced, as a new change made against `expected` (the
-    /// current text version if `None`). Returns the new version.
+    /// Restores the text change `seq` produced (with `undo`, the text it replaced), as a new
+    /// change made against `expected` (the current text version if `None`). Returns the new
+    /// version.
     pub fn revert(
         &self,
         env: &EnvName,
         seq: u64,
+        undo: bool,
         expected: Option<Version>,
         mut meta: ChangeMeta,
     ) -> Result<Version, StorageError> {
@@ -259,15 +261,26 @@ impl Environments {
         let target = Seq::new(seq)
             .and_then(|seq| committed.iter().find(|entry| entry.seq == seq))
             .ok_or(StorageError::NoSuchChange { env: env.clone(), seq })?;
-        let text = target.new_text.clone().ok_or(StorageError::NotRevertible { env: env.clone(), seq })?;
+        let text = restored_text(target, undo).ok_or(StorageError::NotRevertible { env: env.clone(), seq })?;
         let expected = expected.unwrap_or(stored.state.text);
+        let what = if undo { format!("undoes change {seq}") } else { format!("back to the version of change {seq}") };
         meta.reason = Some(match meta.reason.take() {
-            Some(reason) => format!("back to the version of change {seq}: {reason}"),
-            None => format!("back to the version of change {seq}"),
+            Some(reason) => format!("{what}: {reason}"),
+            None => what,
         });
         let change = Change::Text { kind: ChangeKind::Revert, expected, text: text.clone() };
         self.storage.commit(env, change, meta)?;
         Ok(crate::store::version_of(text.as_bytes()))
+    }
+}
+
+/// The text a revert to `entry` restores: the one it produced, or with `undo` the one it
+/// replaced (a create replaced none, a delete produced none).
+pub fn restored_text(entry: &HistoryEntry, undo: bool) -> Option<String> {
+    match (undo, entry.kind) {
+        (true, ChangeKind::Create) => None,
+        (true, _) => entry.previous_text.clone(),
+        (false, _) => entry.new_text.clone(),
     }
 }
 
@@ -295,6 +308,9 @@ fn history_item(entry: &HistoryEntry, current_text: Option<&Version>) -> History
             .as_ref()
             .map(|_| SettingsChange { before: entry.previous_settings.clone(), after: entry.new_settings.clone() }),
         revertible: entry.new_text.is_some() && produced.is_some() && produced != current_text,
+        undoable: entry.kind != ChangeKind::Create
+            && entry.previous_text.is_some()
+            && entry.text.as_ref().and_then(|transition| transition.previous.as_ref()) != current_text,
     }
 }
 

@@ -399,3 +399,22 @@ fn a_cli_killed_at_any_moment_leaves_a_consistent_environment_and_history() {
     // And the environment still takes edits.
     s.run(&["--env", "prod", "bind", NOVA, NOVA_US]).success();
 }
+
+#[test]
+fn undoing_a_change_restores_the_exact_bytes_before_it_even_for_a_file_written_by_hand() {
+    let s = StoreHome::new();
+    fs::create_dir_all(s.env_file("prod").parent().expect("dir")).expect("mkdir");
+    write(&s.env_file("prod"), PROD);
+    s.run(&["--env", "prod", "bind", NOVA, NOVA_US]).success();
+    let history = s.run(&["--json", "--env", "prod", "history"]).success();
+    let history: HistoryResponse = serde_json::from_str(&history.stdout).expect("JSON");
+    let bind = &history.entries[0];
+    assert!(bind.undoable && !bind.revertible, "the current version can be undone, not restored: {bind:?}");
+    let seq = bind.summary.seq.to_string();
+    s.run(&["--env", "prod", "revert", &seq, "--undo", "--yes"]).success();
+    assert_eq!(s.text("prod").as_bytes(), PROD.as_bytes(), "the file as written by hand");
+    let history = s.run(&["--json", "--env", "prod", "history"]).success();
+    let history: HistoryResponse = serde_json::from_str(&history.stdout).expect("JSON");
+    let reason = history.entries[0].summary.reason.clone().unwrap_or_default();
+    assert!(reason.contains(&format!("undoes change {seq}")), "{reason}");
+}

@@ -341,6 +341,7 @@ impl Session {
     pub(super) fn revert(
         &self,
         seq: u64,
+        undo: bool,
         reason: Option<String>,
         yes: bool,
         out: &mut dyn Write,
@@ -350,21 +351,22 @@ impl Session {
             let Some(entry) = entries.iter().find(|entry| entry.seq.get() == seq) else {
                 return Err(StorageError::NoSuchChange { env: self.env.clone(), seq }.into());
             };
-            let target = entry.new_text.as_deref().ok_or(StorageError::NotRevertible { env: self.env.clone(), seq })?;
+            let target = crate::envs::restored_text(entry, undo)
+                .ok_or(StorageError::NotRevertible { env: self.env.clone(), seq })?;
             let current = self.envs.load(&self.env)?;
             writeln!(out, "Reverting {} to the version of change #{seq} would change:", self.env)?;
             print_changes(
                 out,
-                &binding_diff(&Document::parse(&current.text), &Document::parse(target)),
+                &binding_diff(&Document::parse(&current.text), &Document::parse(&target)),
                 &self.env,
                 &self.env,
             )?;
-            print_lines(out, &line_diff(&current.text, target))?;
+            print_lines(out, &line_diff(&current.text, &target))?;
             return Err(CliError::ConfirmationRequired(
                 "preview only: nothing was written; pass --yes to revert".to_owned(),
             ));
         }
-        let version = self.envs.revert(&self.env, seq, None, self.meta(reason))?;
+        let version = self.envs.revert(&self.env, seq, undo, None, self.meta(reason))?;
         if self.json {
             self.print_json(
                 out,

@@ -150,11 +150,14 @@ pub enum Command {
     },
     /// The environment's committed changes, newest first.
     History,
-    /// Restore the text an earlier change produced, as a new change. Shows the diff; writes
-    /// only with --yes.
+    /// Restore the text an earlier change produced (with --undo, the text it replaced), as a
+    /// new change. Shows the diff; writes only with --yes.
     Revert {
         /// The change's sequence number (see `history`).
         seq: u64,
+        /// Undo the change: restore the text as it was before it.
+        #[arg(long)]
+        undo: bool,
         /// Why; recorded in the history.
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
@@ -469,7 +472,7 @@ impl Session {
                 self.promote(&envs::PromoteArgs { from, to, models, reason, force, yes }, out, err)
             }
             Command::History => self.history(out),
-            Command::Revert { seq, reason, yes } => self.revert(seq, reason, yes, out),
+            Command::Revert { seq, undo, reason, yes } => self.revert(seq, undo, reason, yes, out),
             Command::Token { action, auth_file } => self.token(action, auth_file, out),
             Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws, auth } => {
                 let settings = AwsSettings {

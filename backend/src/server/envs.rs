@@ -139,7 +139,7 @@ async fn revert(
     let expected = if_match_version(&headers)?;
     let meta = state.meta(request.reason);
     let body = blocking(move || {
-        match state.envs.revert(&state.env, request.seq, expected, meta) {
+        match state.envs.revert(&state.env, request.seq, request.undo, expected, meta) {
             Ok(_) => {}
             Err(error) if error.is_conflict() => return Err(conflict(state.envs.load(&state.env)?)),
             Err(error) => return Err(error.into()),

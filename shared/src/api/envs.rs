@@ -248,6 +248,10 @@ pub struct HistoryItem {
     /// Whether the text it produced can be restored by a revert (not for a delete, and not
     /// for the current version).
     pub revertible: bool,
+    /// Whether the text it replaced can be restored (`undo`): a change of the text other than
+    /// a create, whose earlier text is not the current one.
+    #[serde(default)]
+    pub undoable: bool,
 }
 
 /// The settings before and after a change.
@@ -268,8 +272,8 @@ pub struct HistoryResponse {
     pub entries: Vec<HistoryItem>,
 }
 
-/// `POST /api/v1/envs/{env}/revert`: restore the text change `seq` produced, as a new change
-/// (send the current version as `If-Match`).
+/// `POST /api/v1/envs/{env}/revert`: restore the text change `seq` produced, or with `undo`
+/// the text it replaced, as a new change (send the current version as `If-Match`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct RevertRequest {
@@ -277,4 +281,6 @@ pub struct RevertRequest {
     pub seq: u64,
     /// Why.
     pub reason: Option<String>,
+    /// Restore the text as it was before the change (undo it), not the text it produced.
+    pub undo: bool,
 }

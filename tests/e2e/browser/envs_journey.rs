@@ -24,7 +24,6 @@ const NOVA_LITE: &str = "amazon.nova-lite-v1:0";
 const LLAMA3: &str = "meta.llama3-70b-instruct-v1:0";
 const NOVA_PRO_US: &str = "us.amazon.nova-pro-v1:0";
 const NOVA_LITE_US: &str = "us.amazon.nova-lite-v1:0";
-const NOVA_MICRO: &str = "amazon.nova-micro-v1:0";
 
 const DEFAULT: &str = "# The default environment\namazon.nova-pro-v1:0=\n";
 
@@ -73,18 +72,6 @@ fn comments(text: &str) -> Vec<&str> {
     text.lines().filter(|line| line.trim_start().starts_with('#')).collect()
 }
 
-/// Runs the command line on the store, as a user at a terminal would.
-#[track_caller]
-fn cli(home: &TestHome, store: &Path, args: &[&str]) {
-    let output = home.command().arg("--store").arg(store).args(args).output().expect("run bedrock-binder");
-    assert!(
-        output.status.success(),
-        "bedrock-binder {args:?} failed:\n{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-}
-
 /// A CSS selector for the environments table's row of `name`.
 fn env_row(name: &str) -> String {
     format!("{}[data-env=\"{name}\"]", testid("env-row"))
@@ -111,14 +98,9 @@ async fn promoting_from_staging_to_prod_writes_two_lines_and_reverting_restores_
     let expected_promoted = rebound(&rebound(&prod, NOVA_PRO, NOVA_PRO_US), NOVA_LITE, NOVA_LITE_US);
     let expected_staging = rebound(STAGING, NOVA_LITE, NOVA_LITE_US);
 
+    // prod's file was written outside the store, so no recorded change produced it: undoing
+    // the promote (restoring the text it replaced) is what brings it back.
     let (home, store) = seeded_store(&prod);
-    // A revert restores a version some recorded change produced, and prod's file was written
-    // outside the store, so no change has produced it yet. One edit and its undo through the
-    // command line record it (the file ends as it began), as it would be for an environment
-    // that has been worked on with bedrock-binder before.
-    cli(&home, &store, &["--env", "prod", "bind", NOVA_MICRO, "us.amazon.nova-micro-v1:0"]);
-    cli(&home, &store, &["--env", "prod", "unbind", NOVA_MICRO]);
-    assert_eq!(std::fs::read_to_string(env_file(&store, "prod")).expect("read prod"), prod, "prod is as seeded");
 
     let args: Vec<OsString> = vec!["--store".into(), store.clone().into_os_string()];
     journey_in("envs-promote-revert", home, &args, &[], move |page| async move {
@@ -239,14 +221,13 @@ async fn promoting_from_staging_to_prod_writes_two_lines_and_reverting_restores_
         );
         let seq: u64 = newest.attr("data-seq").await?.unwrap_or_default().parse()?;
 
-        // Revert the promote: restore the version the change before it left.
-        let before = page.find(&format!("{}[data-seq=\"{}\"]", testid("history-entry"), seq - 1)).await?;
-        page.find_in(&before, &testid("history-revert")).await?.click().await?;
-        let confirm = page.find_in(&before, &testid("history-revert-confirm")).await?;
-        page.find_in(&confirm, &testid("history-revert-reason")).await?.send_keys("undo the promote").await?;
+        // Undo the promote: restore the text it replaced.
+        page.find_in(&newest, &testid("history-undo")).await?.click().await?;
+        let confirm = page.find_in(&newest, &testid("history-undo-confirm")).await?;
+        page.find_in(&confirm, &testid("history-undo-reason")).await?.send_keys("undo the promote").await?;
         assert_eq!(prod_on_disk(), promoted.as_bytes(), "asking to revert writes nothing yet");
-        page.find_in(&confirm, &testid("history-revert-button")).await?.click().await?;
-        page.wait_text(&testid("status"), &format!("Restored the version of change #{}", seq - 1)).await?;
+        page.find_in(&confirm, &testid("history-undo-button")).await?.click().await?;
+        page.wait_text(&testid("status"), &format!("Undid change #{seq}")).await?;
         assert!(
             prod_on_disk() == prod.as_bytes(),
             "prod is byte for byte what it was:\n{}",

@@ -60,7 +60,7 @@ pub fn HistoryPage() -> impl IntoView {
 #[component]
 fn Entry(item: HistoryItem, reload: Callback<()>) -> impl IntoView {
     let ctx = use_ctx();
-    let HistoryItem { summary, changes, lines, settings, revertible } = item;
+    let HistoryItem { summary, changes, lines, settings, revertible, undoable } = item;
     let seq = summary.seq;
     let kind = kind_label(summary.kind);
     let when = time_text(summary.time_ms);
@@ -130,14 +130,32 @@ fn Entry(item: HistoryItem, reload: Callback<()>) -> impl IntoView {
             {bindings}
             {settings}
             {line_diff}
-            {revertible.then(|| view! { <Revert ctx=ctx seq=seq reload=reload /> })}
+            {undoable.then(|| view! { <Revert ctx=ctx seq=seq undo=true reload=reload /> })}
+            {revertible.then(|| view! { <Revert ctx=ctx seq=seq undo=false reload=reload /> })}
         </article>
     }
 }
 
-/// Revert…, then the confirmation with a reason.
+/// Revert… (to the text the change left) or Undo… (to the text before it), then the
+/// confirmation with a reason.
 #[component]
-fn Revert(ctx: Ctx, seq: u64, reload: Callback<()>) -> impl IntoView {
+fn Revert(ctx: Ctx, seq: u64, undo: bool, reload: Callback<()>) -> impl IntoView {
+    let (test_id, offer, confirm_label) = if undo {
+        ("history-undo", "Undo this change…", format!("Undo #{seq}"))
+    } else {
+        ("history-revert", "Revert to this version…", format!("Revert to #{seq}"))
+    };
+    let question = if undo {
+        format!(
+            "Make {}'s inference.txt exactly what it was before change #{seq}? This is recorded as a new change; nothing is lost.",
+            ctx.env
+        )
+    } else {
+        format!(
+            "Make {}'s inference.txt exactly what change #{seq} left it? This is recorded as a new change; nothing is lost.",
+            ctx.env
+        )
+    };
     let confirming = RwSignal::new(false);
     let why = RwSignal::new(String::new());
     let revert = move |_| {
@@ -147,7 +165,9 @@ fn Revert(ctx: Ctx, seq: u64, reload: Callback<()>) -> impl IntoView {
             ctx.say("The file has not loaded yet.", true);
             return;
         };
-        let request = RevertRequest { seq, reason: reason(&why.get_untracked()) };
+        let request = RevertRequest { seq, reason: reason(&why.get_untracked()), undo };
+        let done =
+            if undo { format!("Undid change #{seq}.") } else { format!("Restored the version of change #{seq}.") };
         ctx.busy.set(true);
         spawn_local(async move {
             let result = api::revert(ctx.env, &request, &version).await;
@@ -155,7 +175,7 @@ fn Revert(ctx: Ctx, seq: u64, reload: Callback<()>) -> impl IntoView {
             match result {
                 Ok(response) => {
                     ctx.latest.set(Some(std::sync::Arc::new(response)));
-                    ctx.say(format!("Restored the version of change #{seq}."), false);
+                    ctx.say(done, false);
                     confirming.set(false);
                     reload.run(());
                 }
@@ -174,31 +194,26 @@ fn Revert(ctx: Ctx, seq: u64, reload: Callback<()>) -> impl IntoView {
             }
         });
     };
-    let field_id = format!("revert-reason-{seq}");
+    let field_id = format!("{test_id}-reason-{seq}");
     view! {
         <Show
             when=move || confirming.get()
             fallback=move || {
                 view! {
-                    <button type="button" data-testid="history-revert" on:click=move |_| confirming.set(true)>
-                        "Revert to this version…"
+                    <button type="button" data-testid=test_id on:click=move |_| confirming.set(true)>
+                        {offer}
                     </button>
                 }
             }
         >
-            <div class="confirm" role="alertdialog" data-testid="history-revert-confirm">
-                <p>
-                    {format!(
-                        "Make {}'s inference.txt exactly what change #{seq} left it? This is recorded as a new change; nothing is lost.",
-                        ctx.env,
-                    )}
-                </p>
+            <div class="confirm" role="alertdialog" data-testid=format!("{test_id}-confirm")>
+                <p>{question.clone()}</p>
                 <div class="field">
                     <label for=field_id.clone()>"Reason"</label>
                     <input
                         id=field_id.clone()
                         type="text"
-                        data-testid="history-revert-reason"
+                        data-testid=format!("{test_id}-reason")
                         prop:value=move || why.get()
                         on:input=move |event| why.set(event_target_value(&event))
                     />
@@ -206,11 +221,11 @@ fn Revert(ctx: Ctx, seq: u64, reload: Callback<()>) -> impl IntoView {
                 <button
                     type="button"
                     class="danger"
-                    data-testid="history-revert-button"
+                    data-testid=format!("{test_id}-button")
                     disabled=move || ctx.busy.get()
                     on:click=revert
                 >
-                    {format!("Revert to #{seq}")}
+                    {confirm_label.clone()}
                 </button>
                 " "
                 <button type="button" on:click=move |_| confirming.set(false)>
