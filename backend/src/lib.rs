@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod aws;
 pub mod cli;
+pub mod cost_guard;
 pub mod dated_catalog;
 pub mod envs;
 pub mod server;

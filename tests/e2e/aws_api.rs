@@ -949,3 +949,45 @@ async fn a_profile_that_is_not_active_is_listed_with_its_status_but_never_sugges
     let nova = region.models.iter().find(|m| m.id == NOVA).expect("nova");
     assert!(nova.suggestions.iter().all(|s| s.profile != NOVA_US), "{:?}", nova.suggestions);
 }
+
+// --- the cost guard ----------------------------------------------------------------------
+
+/// How many Converse calls the fake has seen.
+fn converse_calls(fake: &fake_bedrock::RunningFake) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| matches!(r.operation, Some(Operation::Converse | Operation::ConverseStream)))
+        .count()
+}
+
+#[tokio::test]
+async fn each_cost_limit_answers_429_with_its_reset_and_the_call_never_reaches_bedrock() {
+    use bedrock_binder::cost_guard::{CostGuard, CostLimits};
+
+    let fake = FakeBedrock::with_default_regions().spawn().await.expect("fake");
+    let home = TestHome::with_file(&format!("{NOVA}={NOVA_US}\n"));
+    let usage = home.dir.path().join("usage.json");
+    let cases = [
+        (CostLimits { calls_per_user_per_minute: Some(1), ..CostLimits::default() }, "test calls in the last minute"),
+        (CostLimits { server_daily_tokens: Some(60), ..CostLimits::default() }, "server's daily token budget"),
+        (CostLimits { env_daily_tokens: Some(60), ..CostLimits::default() }, "daily token budget of `default`"),
+    ];
+    for (limits, sentence) in cases {
+        let _ = std::fs::remove_file(&usage);
+        let aws = aws_with(&fake, "us-east-1", AwsSettings::default()).await;
+        let state = AppState::new(home.environments(), Catalog::embedded()).with_aws(aws);
+        let app = router(state.with_cost_guard(CostGuard::new(limits, Some(usage.clone()))));
+        let call = serde_json::json!({ "model": NOVA, "max_tokens": 60 });
+        let first = test_call(&app, call.clone()).await;
+        assert!(first.ok, "{first:?}");
+        let sent = converse_calls(&fake);
+        let refused = send(&app, post_json("/api/v1/aws/test", None, call.clone())).await;
+        assert!(refused.headers.get("retry-after").is_some(), "{sentence}: says when to retry");
+        let error = refused.error(StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(error.code, "limit-exceeded");
+        assert!(error.message.contains(sentence), "{}", error.message);
+        let streamed = send(&app, post_json("/api/v1/aws/test/stream", None, call)).await;
+        assert_eq!(streamed.status, StatusCode::TOO_MANY_REQUESTS, "the stream is guarded too");
+        assert_eq!(converse_calls(&fake), sent, "{sentence}: no call reached Bedrock");
+    }
+}

@@ -418,3 +418,22 @@ fn undoing_a_change_restores_the_exact_bytes_before_it_even_for_a_file_written_b
     let reason = history.entries[0].summary.reason.clone().unwrap_or_default();
     assert!(reason.contains(&format!("undoes change {seq}")), "{reason}");
 }
+
+#[test]
+fn copy_store_moves_environments_with_their_history_and_refuses_to_overwrite() {
+    let s = StoreHome::new();
+    s.run(&["env", "create", "prod"]).success();
+    s.run(&["--env", "prod", "bind", NOVA, NOVA_US]).success();
+    let target = s.home.dir.path().join("moved");
+    let to = target.to_str().expect("UTF-8");
+    let copied = s.run(&["copy-store", "--to", to]).success();
+    assert!(copied.stdout.contains("✓ prod (2 history entries)"), "{}", copied.stdout);
+    let moved = s.home.command().arg("--store").arg(&target).args(["--json", "--env", "prod", "history"]).output();
+    let moved = Run::from(moved.expect("run")).success();
+    let history: HistoryResponse = serde_json::from_str(&moved.stdout).expect("JSON");
+    assert_eq!(history.entries.len(), 2, "the history reads as committed in the new store");
+    assert_eq!(fs::read(target.join("envs/prod/inference.txt")).expect("moved"), s.text("prod").as_bytes());
+    let again = s.run(&["copy-store", "--to", to]);
+    assert_eq!(again.code, Some(1));
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+}

@@ -313,6 +313,27 @@ impl Session {
         Ok(0)
     }
 
+    pub(super) fn copy_store(&self, to: &std::path::Path, out: &mut dyn Write) -> Result<u8, CliError> {
+        if self.envs.kind() == bedrock_binder_shared::api::StoreKind::File {
+            return Err(CliError::Rejected {
+                snippet: None,
+                message: "name the store to copy from with --store DIR (or s3://BUCKET/PREFIX)".to_owned(),
+            });
+        }
+        let target = crate::envs::Environments::open(to, std::time::Duration::ZERO)?;
+        target.storage().check_access()?;
+        let copied = crate::storage::copy_store(self.envs.storage(), target.storage())?;
+        if self.json {
+            self.print_json(out, &copied)?;
+        } else {
+            for env in &copied {
+                writeln!(out, "✓ {} ({} history entries)", env.env, env.entries)?;
+            }
+            writeln!(out, "Copied {} environments to {}", copied.len(), to.display())?;
+        }
+        Ok(0)
+    }
+
     pub(super) fn history(&self, out: &mut dyn Write) -> Result<u8, CliError> {
         let history = self.envs.history(&self.env)?;
         if self.json {

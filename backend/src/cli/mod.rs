@@ -150,6 +150,14 @@ pub enum Command {
     },
     /// The environment's committed changes, newest first.
     History,
+    /// Copy every environment of --store, with its history, into another store (a directory
+    /// or `s3://BUCKET/PREFIX`), refusing to overwrite anything there: how a team moves from a
+    /// directory to S3.
+    CopyStore {
+        /// The store to copy into.
+        #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+        to: PathBuf,
+    },
     /// Restore the text an earlier change produced (with --undo, the text it replaced), as a
     /// new change. Shows the diff; writes only with --yes.
     Revert {
@@ -185,6 +193,8 @@ pub enum Command {
         aws: AwsArgs,
         #[command(flatten)]
         auth: AuthArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// API tokens of the server's auth file: create, list, revoke.
     Token {
@@ -324,6 +334,24 @@ pub enum ProfilesAction {
         #[command(flatten)]
         aws: AwsArgs,
     },
+}
+
+/// What test invocations through `serve` may spend.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LimitArgs {
+    /// Test invocations each user may make per minute [default: no limit].
+    #[arg(long, env = "BEDROCK_BINDER_RATE_LIMIT", value_name = "N")]
+    pub rate_limit: Option<u32>,
+    /// Tokens all test invocations may use per UTC day [default: no limit].
+    #[arg(long, env = "BEDROCK_BINDER_DAILY_TOKEN_BUDGET", value_name = "TOKENS")]
+    pub daily_token_budget: Option<u64>,
+    /// Tokens the test invocations of each environment may use per UTC day [default: no limit].
+    #[arg(long, env = "BEDROCK_BINDER_ENV_DAILY_TOKEN_BUDGET", value_name = "TOKENS")]
+    pub env_daily_token_budget: Option<u64>,
+    /// Where the day's token counts are kept across restarts [default: `usage.json` in the user's
+    /// state directory].
+    #[arg(long, env = "BEDROCK_BINDER_USAGE_FILE", value_name = "PATH")]
+    pub usage_file: Option<PathBuf>,
 }
 
 /// How `serve` knows who is asking.
@@ -472,9 +500,10 @@ impl Session {
                 self.promote(&envs::PromoteArgs { from, to, models, reason, force, yes }, out, err)
             }
             Command::History => self.history(out),
+            Command::CopyStore { to } => self.copy_store(&to, out),
             Command::Revert { seq, undo, reason, yes } => self.revert(seq, undo, reason, yes, out),
             Command::Token { action, auth_file } => self.token(action, auth_file, out),
-            Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws, auth } => {
+            Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws, auth, limits } => {
                 let settings = AwsSettings {
                     saved_discoveries: SavedDiscoveries::in_user_cache(aws.profile.as_deref()),
                     profile: aws.profile,
@@ -483,7 +512,7 @@ impl Session {
                     cache_ttl: std::time::Duration::from_secs(catalog_ttl),
                     ..AwsSettings::default()
                 };
-                self.serve(listen, settings, &auth, out)
+                self.serve(listen, settings, &auth, &limits, out)
             }
             Command::AwsStatus { region, aws } => self.aws_status(self.aws_settings(&aws, region), out),
             Command::Test { model, prompt, max_tokens, region, stream, aws } => {

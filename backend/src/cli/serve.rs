@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 
 use tokio::net::TcpListener;
 
-use super::{AuthArgs, CliError, Session};
+use super::{AuthArgs, CliError, LimitArgs, Session};
 use crate::auth::Auth;
+use crate::cost_guard::{CostGuard, CostLimits};
 use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::env_name::EnvName;
 
@@ -22,8 +23,19 @@ impl Session {
         listen: SocketAddr,
         aws: AwsSettings,
         auth: &AuthArgs,
+        limits: &LimitArgs,
         out: &mut dyn Write,
     ) -> Result<u8, CliError> {
+        let usage_file =
+            limits.usage_file.clone().or_else(|| crate::storage::user_state_dir().map(|dir| dir.join("usage.json")));
+        let guard = CostGuard::new(
+            CostLimits {
+                calls_per_user_per_minute: limits.rate_limit,
+                server_daily_tokens: limits.daily_token_budget,
+                env_daily_tokens: limits.env_daily_token_budget,
+            },
+            usage_file,
+        );
         init_logging();
         let auth = match &auth.auth_file {
             Some(path) => Some(Auth::from_file(path, auth.trusted_proxies.clone(), &auth.user_header)?),
@@ -48,7 +60,9 @@ impl Session {
             // AWS is loaded on the first `/api/v1/aws/` request, not here: the server answers at
             // once, sends nothing anywhere until asked to, and works on the offline catalog
             // without credentials.
-            let mut state = AppState::new(self.envs.clone(), Catalog::embedded()).with_aws(Aws::from_chain(aws));
+            let mut state = AppState::new(self.envs.clone(), Catalog::embedded())
+                .with_aws(Aws::from_chain(aws))
+                .with_cost_guard(guard);
             if let Some(auth) = auth {
                 let file = auth.current();
                 tracing::info!(tokens = file.tokens.len(), users = file.users.len(), "authentication on");

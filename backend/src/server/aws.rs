@@ -134,7 +134,22 @@ async fn catalog(
 async fn test(InEnv(state): InEnv, JsonBody(request): JsonBody<TestRequest>) -> Result<Json<TestResponse>, AppError> {
     let state = state.in_env_account().await?;
     let invocation = invocation(&state, request).await?;
-    Ok(Json(state.aws.converse(&invocation).await))
+    admit(&state, &invocation)?;
+    let response = state.aws.converse(&invocation).await;
+    state.cost_guard.record(&state.env, tokens_used(&response));
+    Ok(Json(response))
+}
+
+/// Lets a test call through the cost guard, or refuses it (429) before it reaches Bedrock.
+fn admit(state: &AppState, invocation: &Invocation) -> Result<(), AppError> {
+    state.cost_guard.admit(&state.author, &state.env, invocation.max_tokens).map_err(|refusal| {
+        AppError::LimitExceeded { message: refusal.message, retry_after_secs: refusal.retry_after_secs }
+    })
+}
+
+/// The tokens a call used, as the guard counts them.
+fn tokens_used(response: &TestResponse) -> u64 {
+    u64::from(response.input_tokens.unwrap_or(0)) + u64::from(response.output_tokens.unwrap_or(0))
 }
 
 /// `POST /api/v1/aws/test/stream`: ConverseStream, as `text/event-stream`. Events, each with a
@@ -148,6 +163,8 @@ async fn test_stream(
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
     let state = state.in_env_account().await?;
     let invocation = invocation(&state, request).await?;
+    admit(&state, &invocation)?;
+    let (guard, env) = (state.cost_guard.clone(), state.env.clone());
     // Unbounded: the text of one reply is small, and the SDK's callback cannot wait.
     let (sender, receiver) = tokio::sync::mpsc::unbounded_channel::<TestStreamEvent>();
     let aws = state.aws.clone();
@@ -163,6 +180,7 @@ async fn test_stream(
                 let _ = sender.send(TestStreamEvent::Delta { text: text.to_owned() });
             })
             .await;
+        guard.record(&env, tokens_used(&response));
         let _ = sender.send(TestStreamEvent::Done(Box::new(response)));
     });
     let events = futures_util::stream::unfold(receiver, |mut receiver| async move {

@@ -39,6 +39,14 @@ pub enum AppError {
     /// 403 `forbidden`: the caller's role does not allow the request.
     #[error("{0}")]
     Forbidden(String),
+    /// 429 `limit-exceeded`: a cost guard limit refuses the call; nothing reached Bedrock.
+    #[error("{message}")]
+    LimitExceeded {
+        /// Which limit, what is used and when it resets.
+        message: String,
+        /// Seconds until it resets (`Retry-After`).
+        retry_after_secs: u64,
+    },
     /// 404 `unknown-environment`: no environment has this name.
     #[error("there is no environment `{0}`")]
     UnknownEnvironment(String),
@@ -210,6 +218,7 @@ impl AppError {
             AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad-request"),
             AppError::NotFound => (StatusCode::NOT_FOUND, "not-found"),
             AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::LimitExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "limit-exceeded"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::UnknownEnvironment(_) => (StatusCode::NOT_FOUND, "unknown-environment"),
             AppError::EnvironmentExists(_) => (StatusCode::CONFLICT, "environment-exists"),
@@ -273,7 +282,14 @@ impl IntoResponse for AppError {
         };
         let internal = status.is_server_error().then(|| InternalError(Arc::new(detail)));
         let challenge = matches!(self, AppError::Unauthenticated(_));
+        let retry_after = match &self {
+            AppError::LimitExceeded { retry_after_secs, .. } => Some(*retry_after_secs),
+            _ => None,
+        };
         let mut response = (status, Json(self.body(status, code))).into_response();
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
         if challenge {
             response
                 .headers_mut()

@@ -58,6 +58,7 @@ use tower_http::compression::predicate::{Predicate, SizeAbove};
 use self::conditional::{Condition, ConditionalRead, none_match_names};
 use crate::auth::Auth;
 use crate::aws::{Aws, AwsSettings};
+use crate::cost_guard::CostGuard;
 use crate::dated_catalog::DatedCatalog;
 use crate::envs::{Environments, SERVER_AUTHOR};
 use crate::storage::ChangeMeta;
@@ -83,6 +84,8 @@ pub struct AppState {
     /// Who changes made through this request are recorded under: `local` without auth, else
     /// the caller ([`env::InEnv`] sets it).
     pub author: String,
+    /// What test invocations may spend, shared by every request.
+    pub cost_guard: Arc<CostGuard>,
     /// The model catalog the file is validated against, evaluated on today's date.
     pub catalog: DatedCatalog,
     /// AWS: credentials, clients and the discovery cache, loaded on first use.
@@ -98,6 +101,7 @@ impl AppState {
             env: EnvName::default(),
             auth: None,
             author: SERVER_AUTHOR.to_owned(),
+            cost_guard: Arc::default(),
             catalog: DatedCatalog::new(catalog),
             aws: Aws::from_chain(AwsSettings::default()),
         }
@@ -166,6 +170,13 @@ impl AppState {
     #[must_use]
     pub fn with_auth(mut self, auth: Auth) -> Self {
         self.auth = Some(Arc::new(auth));
+        self
+    }
+
+    /// The same state with limits on what test invocations may spend.
+    #[must_use]
+    pub fn with_cost_guard(mut self, guard: CostGuard) -> Self {
+        self.cost_guard = Arc::new(guard);
         self
     }
 

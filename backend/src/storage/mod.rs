@@ -78,6 +78,7 @@ pub use copy::{CopiedEnv, copy_store};
 pub use local::LocalDirStore;
 pub use s3::{DEFAULT_READ_TTL, S3Location, S3LocationError, S3Store};
 pub use single_file::SingleFileStore;
+pub(crate) use single_file::user_state_dir;
 
 /// How many sequence numbers taken by other writers [`Storage::commit`] moves past before
 /// reporting a conflict. A taken number usually means the environment is about to change

@@ -95,7 +95,7 @@ fn backend(path: &Path, source: io::Error) -> StorageError {
 
 /// `BEDROCK_BINDER_STATE_DIR`, else `$XDG_STATE_HOME/bedrock-binder`, else
 /// `$HOME/.local/state/bedrock-binder`.
-fn user_state_dir() -> Option<PathBuf> {
+pub(crate) fn user_state_dir() -> Option<PathBuf> {
     let set = |name: &str| std::env::var_os(name).filter(|value| !value.is_empty()).map(PathBuf::from);
     set("BEDROCK_BINDER_STATE_DIR")
         .or_else(|| set("XDG_STATE_HOME").map(|dir| dir.join("bedrock-binder")))
