@@ -26,8 +26,8 @@ use axum::body::{Body, Bytes};
 use axum::http::{Method, Request, StatusCode, header};
 use bedrock_binder::aws::invoke::DEFAULT_PROMPT;
 use bedrock_binder::aws::{Aws, AwsSettings, DEFAULT_MAX_TOKENS};
+use bedrock_binder::envs::Environments;
 use bedrock_binder::server::{AppState, router};
-use bedrock_binder::store::FileStore;
 use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::api::{RefreshProgress, RegionState, TestResponse};
 use fake_bedrock::data::region_from_catalog;
@@ -173,7 +173,9 @@ async fn sdk_config(fake: &RunningFake) -> SdkConfig {
 /// The whole app over the file at `file`, with AWS on `fake`.
 async fn app(fake: &RunningFake, file: &std::path::Path) -> Router {
     let aws = Aws::from_config(sdk_config(fake).await, AwsSettings::default());
-    router(AppState::new(FileStore::new(file), Catalog::embedded()).with_aws(aws))
+    // The file's history goes beside it in the bench's temp directory, not the user's.
+    let state = file.with_file_name("state");
+    router(AppState::new(Environments::single_file_with_state(file, state), Catalog::embedded()).with_aws(aws))
 }
 
 /// A request through the router: the status and the body.
