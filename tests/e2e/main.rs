@@ -13,4 +13,7 @@ mod cli;
 mod envs;
 mod golden;
 mod helpers;
+mod moto;
+mod replicas;
+mod secrets;
 mod serve;
