@@ -93,10 +93,11 @@ fn main() -> io::Result<()> {
             Some(file) => format!("Some({})", include(file)),
             None => "None".to_owned(),
         };
+        let csp = (content_type.starts_with("text/html")).then(|| page_csp(raw));
         let _ = writeln!(
             table,
             "    Asset {{ path: {path:?}, content_type: {content_type:?}, hashed: {hashed}, etag: {etag:?}, \
-             raw: {raw_bytes}, gzip: {gzip}, brotli: {brotli} }},",
+             raw: {raw_bytes}, gzip: {gzip}, brotli: {brotli}, csp: {csp:?} }},",
             hashed = is_hashed(path),
             etag = format!("{:016x}", fnv1a(raw)),
             raw_bytes = include(&raw_file),
@@ -106,6 +107,44 @@ fn main() -> io::Result<()> {
     }
     table.push_str("];\n");
     fs::write(out_dir.join("assets.rs"), table)
+}
+
+/// The Content-Security-Policy of a page: its own scripts and styles, the wasm bundle, and its
+/// inline scripts (trunk's loader) by hash; nothing from elsewhere, no framing.
+fn page_csp(html: &[u8]) -> String {
+    let html = String::from_utf8_lossy(html);
+    let mut hashes = String::new();
+    for piece in html.split("<script").skip(1) {
+        let Some(open_end) = piece.find('>') else { continue };
+        if piece[..open_end].contains("src=") {
+            continue;
+        }
+        let body = &piece[open_end + 1..];
+        let Some(close) = body.find("</script>") else { continue };
+        let digest = <sha2::Sha256 as sha2::Digest>::digest(&body.as_bytes()[..close]);
+        let _ = write!(hashes, " 'sha256-{}'", base64(&digest));
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'"
+    )
+}
+
+/// Standard base64 with padding, as CSP hashes are written.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, &b)| n | (u32::from(b) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// Every file under `dir`, as (path relative to `root` with `/` separators, bytes).

@@ -82,7 +82,7 @@ step "no module imports a module that imports it back" python3 scripts/check-mod
 step "cargo fetch" cargo fetch "${LOCKED[@]}"
 
 if [ "$HAVE_FRONTEND" = 1 ]; then
-    step "frontend: both bundles (scripts/build-ui.sh)" bash scripts/build-ui.sh "${LOCKED[@]}"
+    step "frontend: every bundle (scripts/build-ui.sh)" bash scripts/build-ui.sh "${LOCKED[@]}"
 else
     skip "frontend build (no frontend/Trunk.toml yet)"
 fi

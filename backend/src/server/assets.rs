@@ -26,6 +26,8 @@ struct Asset {
     gzip: Option<&'static [u8]>,
     /// Present only when smaller than `raw`.
     brotli: Option<&'static [u8]>,
+    /// A page's Content-Security-Policy, with the hashes of its inline scripts.
+    csp: Option<&'static str>,
 }
 
 // `static ASSETS: &[Asset]`, sorted by path.
@@ -74,6 +76,9 @@ fn serve(asset: &'static Asset, request: &HeaderMap) -> Response {
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if let Some(csp) = asset.csp {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    }
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
@@ -148,6 +153,7 @@ mod tests {
         raw: b"raw bytes",
         gzip: Some(b"gz"),
         brotli: None,
+        csp: None,
     };
 
     #[test]
@@ -172,6 +178,16 @@ mod tests {
         let index = find(INDEX).expect("index.html");
         assert!(index.content_type.starts_with("text/html"));
         assert!(!index.hashed);
+    }
+
+    #[test]
+    fn a_page_allows_only_its_own_scripts_and_its_inline_loader_by_hash() {
+        let index = find(INDEX).expect("index.html");
+        let csp = index.csp.expect("a page has a policy");
+        assert!(csp.contains("script-src 'self' 'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        let inline_scripts = String::from_utf8_lossy(index.raw).matches("<script type=module>").count();
+        assert_eq!(csp.matches("'sha256-").count(), inline_scripts, "one hash per inline script: {csp}");
     }
 
     #[test]

@@ -309,10 +309,10 @@ async fn catch_and_log_failures(request: Request, next: Next) -> Response {
 /// Headers every response carries: no framing (clickjacking), no `<base>` or plugins, no
 /// guessing of content types, and no referrer leaving the app.
 fn add_security_headers(headers: &mut HeaderMap) {
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("frame-ancestors 'none'; base-uri 'none'; object-src 'none'"),
-    );
+    // A page carries its own, stricter policy (`assets`); everything else gets this one.
+    headers
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static("frame-ancestors 'none'; base-uri 'none'; object-src 'none'"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
 }
