@@ -13,7 +13,5 @@ mod cli;
 mod envs;
 mod golden;
 mod helpers;
-mod moto;
-mod replicas;
 mod secrets;
 mod serve;
