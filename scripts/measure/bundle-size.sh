@@ -20,23 +20,7 @@ printf 'amazon.nova-pro-v1:0=us.amazon.nova-pro-v1:0\n' >"$MEASURE_TMP/inference
 start_server "$MEASURE_TMP/inference.txt"
 base="http://$SERVER_ADDR"
 
-# The page's same-origin references: absolute paths after `=`, `"` or `'` in trunk's minified
-# HTML (attribute values are unquoted) and in its inline module script, plus any `./snippets/…`
-# the JS glue imports. /api is data, not the bundle.
-refs() {
-    grep -oE "[=\"'](\.?/[A-Za-z0-9._/-]+\.[A-Za-z0-9]+)" | cut -c2- | sed 's#^\./#/#' |
-        grep -v '^/api/' | awk '!seen[$0]++'
-}
-
-queue=("/")
-mapfile -t more < <(curl -fsS "$base/" | refs)
-queue+=("${more[@]}")
-for js in "${more[@]}"; do
-    case "$js" in
-        *.js) mapfile -t snippets < <(curl -fsS "$base$js" | refs | grep '^/snippets/' || true)
-              queue+=("${snippets[@]}") ;;
-    esac
-done
+mapfile -t queue < <(page_paths "$base")
 
 total=0
 printf '%-58s %-9s %-26s %8s %9s\n' path coding type headers body

@@ -218,10 +218,13 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Compresses JSON answers (br, else gzip) for a client that accepts it: a catalog is about
-/// 100 KB of JSON and compresses about tenfold. Only JSON: the UI's assets are precompressed
-/// at build time, an export must reach `curl` byte for byte, and server-sent events must not
-/// wait in a compressor's buffer. Small bodies (a 304 has none) are sent as they are.
+/// Compresses JSON answers with gzip for a client that accepts it: a catalog is about 100 KB
+/// of JSON and compresses about tenfold. Not brotli: on these answers it is no smaller than
+/// gzip (docs/benchmarks.md, issue 10), and each brotli encoder's 4 MiB window, freed but kept
+/// by the allocator, doubled the server's resident memory. Only JSON: the UI's assets are
+/// precompressed at build time (brotli included), an export must reach `curl` byte for byte,
+/// and server-sent events must not wait in a compressor's buffer. Small bodies (a 304 has
+/// none) are sent as they are.
 fn compress_json() -> CompressionLayer<impl Predicate> {
     let is_json = |_: StatusCode, _: axum::http::Version, headers: &HeaderMap, _: &axum::http::Extensions| {
         headers
@@ -229,7 +232,7 @@ fn compress_json() -> CompressionLayer<impl Predicate> {
             .and_then(|value| value.to_str().ok())
             .is_some_and(|value| value.starts_with("application/json"))
     };
-    CompressionLayer::new().no_deflate().no_zstd().compress_when(SizeAbove::new(1024).and(is_json))
+    CompressionLayer::new().no_br().no_deflate().no_zstd().compress_when(SizeAbove::new(1024).and(is_json))
 }
 
 /// Serves the app on `listener` until `shutdown` completes, then finishes the requests in
