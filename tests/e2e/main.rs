@@ -13,5 +13,7 @@ mod cli;
 mod envs;
 mod golden;
 mod helpers;
+mod moto;
+mod replicas;
 mod secrets;
 mod serve;
