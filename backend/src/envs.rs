@@ -255,6 +255,17 @@ impl Environments {
         expected: Option<Version>,
         mut meta: ChangeMeta,
     ) -> Result<Version, StorageError> {
+        let (text, stored) = self.revert_text(env, seq, undo)?;
+        let expected = expected.unwrap_or(stored.state.text);
+        meta.reason = revert_reason(seq, undo, meta.reason.take());
+        let change = Change::Text { kind: ChangeKind::Revert, expected, text: text.clone() };
+        self.storage.commit(env, change, meta)?;
+        Ok(crate::store::version_of(text.as_bytes()))
+    }
+
+    /// The text a revert of change `seq` (with `undo`, an undo of it) would write, and the
+    /// environment as read.
+    pub fn revert_text(&self, env: &EnvName, seq: u64, undo: bool) -> Result<(String, StoredEnv), StorageError> {
         let stored = self.read(env)?;
         let entries = self.storage.history(env)?;
         let committed = crate::storage::committed(&entries, Some(&stored.state));
@@ -262,16 +273,17 @@ impl Environments {
             .and_then(|seq| committed.iter().find(|entry| entry.seq == seq))
             .ok_or(StorageError::NoSuchChange { env: env.clone(), seq })?;
         let text = restored_text(target, undo).ok_or(StorageError::NotRevertible { env: env.clone(), seq })?;
-        let expected = expected.unwrap_or(stored.state.text);
-        let what = if undo { format!("undoes change {seq}") } else { format!("back to the version of change {seq}") };
-        meta.reason = Some(match meta.reason.take() {
-            Some(reason) => format!("{what}: {reason}"),
-            None => what,
-        });
-        let change = Change::Text { kind: ChangeKind::Revert, expected, text: text.clone() };
-        self.storage.commit(env, change, meta)?;
-        Ok(crate::store::version_of(text.as_bytes()))
+        Ok((text, stored))
     }
+}
+
+/// The reason a revert is recorded with: what it restores, then the author's reason.
+pub fn revert_reason(seq: u64, undo: bool, reason: Option<String>) -> Option<String> {
+    let what = if undo { format!("undoes change {seq}") } else { format!("back to the version of change {seq}") };
+    Some(match reason {
+        Some(reason) => format!("{what}: {reason}"),
+        None => what,
+    })
 }
 
 /// The text a revert to `entry` restores: the one it produced, or with `undo` the one it
@@ -291,6 +303,8 @@ fn change_summary(entry: &HistoryEntry) -> ChangeSummary {
         author: entry.author.clone(),
         kind: entry.kind,
         reason: entry.reason.clone(),
+        approver: entry.approval.as_ref().map(|approval| approval.by.clone()),
+        request: entry.approval.as_ref().map(|approval| approval.request),
     }
 }
 

@@ -267,6 +267,8 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let (Some(dir), Some(file_name)) = (path.parent(), path.file_name()) else {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "the path does not name a file in a directory"));
     };
+    // A bare file name (`auth.json`) has the empty path as its parent: the working directory.
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
     create_dirs(dir)?;
     let temp = TempFile::create(dir, file_name)?;
     let mut temp_file = &temp.file;

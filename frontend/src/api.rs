@@ -2,7 +2,10 @@
 //!
 //! web-sys `fetch` and serde_json instead of an HTTP client crate: the app needs a handful of
 //! routes and two headers, and every kilobyte of wasm is downloaded before the page can show anything.
-//! Writes send the version they were made against as `If-Match: "<version>"`.
+//! Writes send the version they were made against as `If-Match: "<version>"`, and every
+//! request but a `GET` sends `X-Requested-With: bedrock-binder` ([`CSRF_HEADER`]), without which
+//! the server refuses a change the session cookie signs in. A 401 sends the browser to the
+//! sign-in page, which brings it back here.
 //! Every route that acts on one environment's file (bindings, import, export, AWS) is called
 //! in the page's environment, through [`in_env`], the one place that builds those paths.
 //! The streaming test reads its `text/event-stream` body chunk by chunk
@@ -11,11 +14,12 @@
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{
     AwsCatalogResponse, AwsStatus, BindRequest, BindRequiredPreview, BindRequiredRequest, BindingsResponse,
-    CatalogResponse, CheckRequest, CheckResponse, CreateEnvRequest, CreateProfileRequest, CreateProfileResponse,
-    DeleteProfileResponse, EnvDiffResponse, EnvListResponse, EnvSummary, HistoryResponse, ImportPreview,
-    ProfilesResponse, PromoteRequest, PromoteResponse, RefreshProgress, RefreshRequest, RevertRequest, TestRequest,
-    TestStreamEvent, UnbindRequest,
+    CatalogResponse, ChangeRequest, ChangeRequestList, CheckRequest, CheckResponse, CreateEnvRequest,
+    CreateProfileRequest, CreateProfileResponse, DecideRequest, DeleteProfileResponse, EnvDiffResponse,
+    EnvListResponse, EnvSummary, HistoryResponse, ImportPreview, ProfilesResponse, PromoteRequest, PromoteResponse,
+    ProposeRequest, RefreshProgress, RefreshRequest, RevertRequest, TestRequest, TestStreamEvent, UnbindRequest,
 };
+use bedrock_binder_shared::api::{CSRF_HEADER, CSRF_HEADER_VALUE};
 use bedrock_binder_shared::env_name::EnvName;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -172,6 +176,24 @@ pub fn export_href(env: &EnvName) -> String {
     format!("{BASE}{}", in_env(env, "/export"))
 }
 
+/// `GET /api/v1/session`, read for the name only (the header shows it in every bundle; the
+/// grants would cost the bindings page's wasm their decoding): who is signed in. A server
+/// without auth names nobody, which reads as an error.
+pub async fn signed_in_name() -> Result<String, ApiError> {
+    /// [`bedrock_binder_shared::api::SessionInfo`] without the grants. The same shape as
+    /// [`env_names`]' own, so the optimiser keeps one copy of the code that reads both.
+    #[derive(serde::Deserialize)]
+    struct Named {
+        name: String,
+    }
+    Ok(json::<Named>(send("GET", "/session", None, None).await?)?.name)
+}
+
+/// `DELETE /api/v1/session`: signs out (the server tells the browser to drop the cookie).
+pub async fn sign_out() -> Result<(), ApiError> {
+    send("DELETE", "/session", None, None).await.map(drop)
+}
+
 /// `GET /api/v1/envs`, read for the names only: the header's switcher, which is in every
 /// bundle. Reading whole [`EnvSummary`]s (settings, versions, last change) costs the bindings
 /// page's wasm about 10 KB brotli for fields it never shows, and the budget cannot spare that.
@@ -225,6 +247,22 @@ pub async fn revert(env: &EnvName, request: &RevertRequest, version: &Version) -
     json(send("POST", &in_env(env, "/revert"), Some(json_body(request)?), Some(version)).await?)
 }
 
+/// `GET /api/v1/envs/{env}/requests`: its change requests, newest first.
+pub async fn change_requests(env: &EnvName) -> Result<ChangeRequestList, ApiError> {
+    json(send("GET", &in_env(env, "/requests"), None, None).await?)
+}
+
+/// `POST /api/v1/envs/{env}/requests`: proposes a change (a promote into `env`) for another
+/// admin to approve.
+pub async fn propose(env: &EnvName, request: &ProposeRequest) -> Result<ChangeRequest, ApiError> {
+    json(send("POST", &in_env(env, "/requests"), Some(json_body(request)?), None).await?)
+}
+
+/// `POST /api/v1/envs/{env}/requests/{id}/{verb}`: `approve`, `reject` or `rebase` request `id`.
+pub async fn decide(env: &EnvName, id: u64, verb: &str, request: &DecideRequest) -> Result<ChangeRequest, ApiError> {
+    json(send("POST", &in_env(env, &format!("/requests/{id}/{verb}")), Some(json_body(request)?), None).await?)
+}
+
 fn json_body(value: &impl Serialize) -> Result<(&'static str, String), ApiError> {
     let body = serde_json::to_string(value).map_err(|error| ApiError::Decode(error.to_string()))?;
     Ok(("application/json", body))
@@ -243,7 +281,9 @@ async fn send(
     if_match: Option<&Version>,
 ) -> Result<String, ApiError> {
     let response = fetch(method, path, body, if_match).await?;
-    if !response.ok() {
+    // A 202 from a write means it was not made: the environment is protected and the change
+    // became a change request, which the error body names.
+    if !response.ok() || response.status() == 202 {
         return Err(error_of(response).await);
     }
     text_of(&response).await
@@ -268,6 +308,9 @@ async fn fetch(
     if let Some(version) = if_match {
         headers.set("If-Match", &format!("\"{}\"", version.as_str())).map_err(network)?;
     }
+    if method != "GET" {
+        headers.set(CSRF_HEADER, CSRF_HEADER_VALUE).map_err(network)?;
+    }
     init.set_headers(&headers);
     let request = Request::new_with_str_and_init(&format!("{BASE}{path}"), &init).map_err(network)?;
     let window = web_sys::window().ok_or_else(|| ApiError::Network("no window".to_owned()))?;
@@ -280,12 +323,23 @@ async fn text_of(response: &Response) -> Result<String, ApiError> {
     Ok(text.as_string().unwrap_or_default())
 }
 
-/// The [`ApiError`] of an answer with an error status, from its body.
+/// The [`ApiError`] of an answer with an error status, from its body. A 401 (no session, or
+/// one that ended) also sends the browser to the sign-in page.
 async fn error_of(response: Response) -> ApiError {
+    if response.status() == 401 {
+        sign_in_again();
+    }
     match text_of(&response).await {
         Ok(text) => ApiError::from_response(response.status(), &text),
         Err(error) => error,
     }
+}
+
+/// Loads the sign-in page, which comes back to this address (path, query and hash) after.
+fn sign_in_again() {
+    let Some(location) = web_sys::window().map(|window| window.location()) else { return };
+    let here = [location.pathname(), location.search(), location.hash()].map(Result::unwrap_or_default).concat();
+    let _ = location.set_href(&format!("/signin?next={}", String::from(js_sys::encode_uri_component(&here))));
 }
 
 /// The message of a thrown JS value (a `TypeError: Failed to fetch`, say).

@@ -1,7 +1,7 @@
-//! The app shell: the header with the navigation between the pages, the environment switcher
-//! and the AWS badge, the global status line, the conflict panel, and `<main>` with the page
-//! the address names. It is the top layer: nothing in the crate imports it but the bundles'
-//! `main`s.
+//! The app shell: the header with the navigation between the pages, the environment switcher,
+//! the AWS badge and who is signed in, the global status line, the conflict panel, and `<main>`
+//! with the page the address names. It is the top layer: nothing in the crate imports it but
+//! the bundles' `main`s.
 
 use bedrock_binder_shared::env_name::EnvName;
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use crate::components::aws_badge::AwsBadge;
 use crate::components::conflict::ConflictPanel;
 use crate::components::env_switcher::EnvSwitcher;
+use crate::components::signed_in::SignedIn;
 use crate::ctx::{Ctx, location_hash, location_search, use_ctx};
 use crate::state::route::{Site, Tab, env_of};
 
@@ -97,6 +98,7 @@ pub fn App(site: Site, env: &'static EnvName, pages: Pages) -> impl IntoView {
             </nav>
             <EnvSwitcher />
             <AwsBadge />
+            <SignedIn />
         </header>
         <StatusLine />
         <ConflictPanel />

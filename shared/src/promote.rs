@@ -110,6 +110,39 @@ pub fn promote(source: &Document, target: &Document, models: Option<&[&str]>) ->
     PromotePlan { text: edited.as_str().to_owned(), changes, skipped }
 }
 
+/// Makes `changes` (a [`binding_diff`]) again on `target`: each added or changed binding is
+/// bound to its new value and each removed one unbound, as a bind or an unbind edits a file;
+/// every other byte stays. How a change request made against an older version is rebased.
+/// The plan's `changes` are those that differ from `target` (one it already has is dropped);
+/// a binding whose new line would not be valid is skipped with its reason.
+pub fn reapply(changes: &[BindingChange], target: &Document) -> PromotePlan {
+    let mut edited = Document::parse(target.as_str());
+    let mut applied = Vec::new();
+    let mut skipped = Vec::new();
+    for change in changes {
+        let before = edited.get(&change.model).map(|r| r.value.to_owned());
+        if before == change.to {
+            continue;
+        }
+        match &change.to {
+            Some(value) => match Binding::parse(&change.model, Some(value)) {
+                Ok(binding) => {
+                    edited.bind(&binding.model, &binding.profile);
+                }
+                Err(invalid) => {
+                    skipped.push((change.model.clone(), format!("its new line is not valid: {invalid}")));
+                    continue;
+                }
+            },
+            None => {
+                edited.unbind(&change.model);
+            }
+        }
+        applied.push(BindingChange { model: change.model.clone(), from: before, to: change.to.clone() });
+    }
+    PromotePlan { text: edited.as_str().to_owned(), changes: applied, skipped }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +238,18 @@ mod tests {
         let same = "amazon.nova-lite-v1:0=us.amazon.nova-lite-v1:0\n";
         let plan = promote(&doc(same), &doc(PROD), None);
         assert_eq!((plan.text.as_str(), plan.changes.len()), (PROD, 0));
+    }
+
+    #[test]
+    fn reapplying_a_diff_on_a_moved_file_keeps_its_other_lines_and_drops_what_it_has() {
+        let base = doc("# base\na.x=us.a.x\nb.y=\n");
+        let proposed = doc("# base\na.x=eu.a.x\nc.z=us.c.z\n");
+        let moved = doc("# moved on\r\nb.y=\r\nc.z=us.c.z\r\nd.w=\r\n");
+        let plan = reapply(&binding_diff(&base, &proposed), &moved);
+        assert_eq!(plan.text, "# moved on\r\nc.z=us.c.z\r\nd.w=\r\na.x=eu.a.x\r\n");
+        let applied: Vec<(&str, Option<&str>, Option<&str>)> =
+            plan.changes.iter().map(|c| (c.model.as_str(), c.from.as_deref(), c.to.as_deref())).collect();
+        assert_eq!(applied, vec![("a.x", None, Some("eu.a.x")), ("b.y", Some(""), None)]);
+        assert!(plan.skipped.is_empty());
     }
 }

@@ -36,7 +36,7 @@ struct Tokens {
 fn state(dir: &std::path::Path) -> (AppState, Tokens) {
     let envs = Environments::directory(dir);
     for name in ["default", ENV, OTHER] {
-        let meta = ChangeMeta { author: "setup".to_owned(), reason: None };
+        let meta = ChangeMeta { author: "setup".to_owned(), reason: None, approval: None };
         envs.create(&name.parse().expect("name"), NewEnv::default(), meta).expect("create");
     }
     let mut file = AuthFile::default();
@@ -73,7 +73,7 @@ fn routed_paths(app: &Router) -> BTreeSet<String> {
 
 /// The path with its parameters filled in.
 fn concrete(path: &str) -> String {
-    path.replace("{env}", ENV).replace("{profile}", "no-such-profile")
+    path.replace("{env}", ENV).replace("{profile}", "no-such-profile").replace("{id}", "1")
 }
 
 /// The methods routed at `path`: the `Allow` of a 405 to a method no route has.
@@ -122,6 +122,8 @@ fn least_role(rule: Need) -> Option<Role> {
     match rule {
         Need::Public => None,
         Need::Anywhere(role) | Need::PathEnv(role) => Some(role),
+        // Anyone identified: every token here has at least a viewer's grant somewhere.
+        Need::Identified => Some(Role::Viewer),
         Need::Query(fields) | Need::Body(fields) => fields.iter().map(|(_, role)| *role).max(),
     }
 }
@@ -169,7 +171,7 @@ async fn every_route_has_a_rule_and_every_role_gets_exactly_what_the_rule_allows
             }
         }
         let other = send(&open, request(method, path, Some(&tokens.other_env))).await;
-        let allowed = matches!(rule, Need::Public | Need::Anywhere(_));
+        let allowed = matches!(rule, Need::Public | Need::Anywhere(_) | Need::Identified);
         assert_eq!(!denied(other.status), allowed, "{method} {path} with an admin of {OTHER} only: {}", other.text());
     }
 }

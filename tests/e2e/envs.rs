@@ -185,7 +185,7 @@ fn the_single_file_keeps_its_history_in_the_state_directory_not_beside_the_file(
 async fn team(fake: &fake_bedrock::RunningFake) -> (StoreHome, Router) {
     let s = StoreHome::new();
     let envs = Environments::directory(&s.store);
-    let meta = || bedrock_binder::storage::ChangeMeta { author: "setup".to_owned(), reason: None };
+    let meta = || bedrock_binder::storage::ChangeMeta { author: "setup".to_owned(), reason: None, approval: None };
     let staging = format!("{NOVA}={DEV_ARN}\n{LITE}={LITE_US}\n{MICRO}={MICRO_APAC}\n");
     let new = |text: &str, region: Option<&str>| bedrock_binder::envs::NewEnv {
         text: text.to_owned(),

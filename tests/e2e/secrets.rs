@@ -1,6 +1,6 @@
 //! The server never shows a secret: run with recognisable AWS credentials and a token, walk
-//! every route of the access table and every file of the UI, and find those bytes in no
-//! response and no log line.
+//! every route of the access table and every file of the UI, sign in, and find those bytes (nor
+//! the session cookies' secret) in no response and no log line.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -87,7 +87,12 @@ fn no_response_or_log_line_contains_the_aws_credentials_or_the_token() {
         let path = path.replace("{env}", "default").replace("{profile}", "no-such-profile");
         responses.push((format!("{method} {path}"), request(&addr, method.as_str(), &path, &token, body)));
     }
-    for page in ["/", "/aws", "/envs"] {
+    // A real sign-in, which makes the session secret the cookies are signed with.
+    let sign_in = format!(r#"{{"token":"{token}"}}"#);
+    let signed_in = request(&addr, "POST", "/api/v1/session", &token, &sign_in);
+    assert!(signed_in.starts_with("HTTP/1.1 200"), "{signed_in}");
+    responses.push(("POST /api/v1/session (signing in)".to_owned(), signed_in));
+    for page in ["/", "/aws", "/envs", "/signin"] {
         let html = request(&addr, "GET", page, &token, "");
         for path in linked_paths(&html) {
             responses.push((format!("GET {path}"), request(&addr, "GET", &path, &token, "")));
@@ -102,7 +107,10 @@ fn no_response_or_log_line_contains_the_aws_credentials_or_the_token() {
     assert!(called_aws > 0, "the AWS routes reached the fake, signed with the credentials");
     let logged = std::fs::read_to_string(&log).expect("the log");
     assert!(logged.lines().count() > RULES.len(), "debug logging logs every request");
-    for secret in [SECRET_KEY, SESSION_TOKEN, token.as_str()] {
+    let auth_json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&auth_file).expect("auth file")).expect("JSON");
+    let cookie_secret = auth_json["session_secret"].as_str().expect("the sign-in made a session secret").to_owned();
+    for secret in [SECRET_KEY, SESSION_TOKEN, token.as_str(), cookie_secret.as_str()] {
         for (what, response) in &responses {
             assert!(!response.contains(secret), "{what} answered with a secret");
         }

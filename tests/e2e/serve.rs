@@ -265,3 +265,17 @@ fn with_an_auth_file_serve_listens_beyond_loopback_and_wants_a_token() {
     assert!(local.request_with_token("/api/v1/bindings", &token).contains("401"), "revoked at once");
     assert_eq!(server.terminate().code(), Some(0));
 }
+
+#[test]
+fn token_create_writes_an_auth_file_named_relative_to_the_working_directory() {
+    let home = TestHome::new();
+    let created = home
+        .command()
+        .current_dir(home.dir.path())
+        .args(["token", "create", "--name", "ci", "--role", "viewer", "--auth-file", "auth.json"])
+        .output()
+        .expect("run token create");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let stored = std::fs::read_to_string(home.dir.path().join("auth.json")).expect("the auth file");
+    assert!(stored.contains("\"ci\""), "{stored}");
+}

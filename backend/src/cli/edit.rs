@@ -1,11 +1,14 @@
-//! `bind`, `unbind` and `init`: the commands that write the file.
+//! `bind`, `unbind` and `init`: the commands that write the file. With `--server`, `bind` and
+//! `unbind` send the edit to the server's bind and unbind routes, made against the version
+//! they read.
 
 use std::io::Write;
 
+use bedrock_binder_shared::api::{BindRequest, UnbindRequest};
 use bedrock_binder_shared::diagnostic::{Code, Diagnostic};
 use bedrock_binder_shared::document::EditOutcome;
 use bedrock_binder_shared::validate::validate;
-use bedrock_binder_shared::{Binding, ProfileRef};
+use bedrock_binder_shared::{Binding, Document, ProfileRef};
 use serde::Serialize;
 
 use super::{CliError, Session};
@@ -54,7 +57,8 @@ impl Session {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<u8, CliError> {
-        let Binding { model: model_id, profile: profile_ref } = Binding::parse(model, profile)?;
+        let binding = Binding::parse(model, profile)?;
+        let Binding { model: model_id, profile: profile_ref } = &binding;
         if !force && !self.catalog.contains(model_id.as_str()) {
             return Err(CliError::UnknownModel {
                 model: model_id.to_string(),
@@ -62,21 +66,30 @@ impl Session {
             });
         }
         let (snapshot, mut document) = self.load(err)?;
-        let outcome = document.bind(&model_id, &profile_ref);
+        let outcome = document.bind(model_id, profile_ref);
         let (line, outcome_name) = match outcome {
             EditOutcome::Rebound { line } => (line, "rebound"),
             EditOutcome::Appended { line } => (line, "appended"),
             EditOutcome::Unchanged { line } => (line, "unchanged"),
         };
         if !matches!(outcome, EditOutcome::Unchanged { .. }) {
-            self.save(&snapshot.version, document.as_str())?;
+            match &self.remote {
+                Some(remote) => {
+                    let written = remote.bind(&self.env, &snapshot.version, &BindRequest::from(&binding))?;
+                    // What the server wrote is what the warnings below are about.
+                    document = Document::parse(&written.text);
+                }
+                None => {
+                    self.save(&snapshot.version, document.as_str())?;
+                }
+            }
         }
         // The edit is done; what is still questionable about this line is worth a warning.
         for diagnostic in validate(&document, &self.catalog).iter().filter(|d| d.line == line) {
             let text = document.line(line).map(|l| l.content).unwrap_or_default();
             write!(err, "{}", diagnostic.render(text))?;
         }
-        let shown = if profile_ref == ProfileRef::Direct { "direct".to_owned() } else { profile_ref.to_string() };
+        let shown = if *profile_ref == ProfileRef::Direct { "direct".to_owned() } else { profile_ref.to_string() };
         if self.json {
             let kind = profile_ref.kind();
             self.print_json(
@@ -94,7 +107,14 @@ impl Session {
         let (snapshot, mut document) = self.load(err)?;
         let removed = document.unbind(model);
         if removed > 0 {
-            self.save(&snapshot.version, document.as_str())?;
+            match &self.remote {
+                Some(remote) => {
+                    remote.unbind(&self.env, &snapshot.version, &UnbindRequest { model: model.to_owned() })?;
+                }
+                None => {
+                    self.save(&snapshot.version, document.as_str())?;
+                }
+            }
         }
         if self.json {
             self.print_json(out, &Unbound { model, lines_removed: removed })?;

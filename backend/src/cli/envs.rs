@@ -1,18 +1,25 @@
 //! `env`, `promote`, `history` and `revert`: the commands that work across environments.
+//!
+//! Each command gets what it prints as the API's type (`EnvListResponse`, `EnvDiffResponse`,
+//! `PromoteResponse`, `HistoryResponse`, …), from the store here or from the team server of
+//! `--server`, and one function prints it either way.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use bedrock_binder_shared::api::{EnvSettings, GateReport, GateSeverity, SkippedModel};
+use bedrock_binder_shared::api::{
+    CreateEnvRequest, EnvListResponse, EnvSettings, GateReport, GateSeverity, PromoteRequest, PromoteResponse,
+    SkippedModel,
+};
 use bedrock_binder_shared::diff::{DiffLine, LineChange, line_diff};
 use bedrock_binder_shared::env_name::EnvName;
 use bedrock_binder_shared::promote::{BindingChange, binding_diff};
 use bedrock_binder_shared::validate::validate;
 use bedrock_binder_shared::{Document, Region};
 use clap::Subcommand;
-use serde::Serialize;
 
 use super::aws::runtime;
+use super::remote::Remote;
 use super::{AwsArgs, CliError, Session};
 use crate::aws::Aws;
 use crate::aws::gate::{promote_gate, promote_reason};
@@ -104,17 +111,6 @@ pub(super) struct PromoteArgs {
     pub(super) yes: bool,
 }
 
-#[derive(Serialize)]
-struct PromoteOutcome<'a> {
-    from: &'a str,
-    to: &'a str,
-    changes: &'a [BindingChange],
-    lines: &'a [DiffLine],
-    skipped: Vec<SkippedModel>,
-    gate: &'a GateReport,
-    applied: bool,
-}
-
 impl Session {
     pub(super) fn env_command(
         &self,
@@ -126,14 +122,26 @@ impl Session {
             EnvAction::List => self.env_list(out),
             EnvAction::Create { name, from, settings } => self.env_create(&name, from.as_ref(), &settings, out, err),
             EnvAction::Delete { name, yes } => {
-                let stored = self.envs.read(&name)?;
+                // The deletion is confirmed against the text whose bindings were counted.
+                let (count, version) = match &self.remote {
+                    Some(remote) => {
+                        let summary = remote.env(&name)?;
+                        (summary.bindings, summary.version)
+                    }
+                    None => {
+                        let stored = self.envs.read(&name)?;
+                        (Document::parse(&stored.text).resolve().len(), stored.state.text)
+                    }
+                };
                 if !yes {
-                    let count = Document::parse(&stored.text).resolve().len();
                     return Err(CliError::ConfirmationRequired(format!(
                         "deleting `{name}` removes its {count} bindings (its history is kept); pass --yes to delete it"
                     )));
                 }
-                self.envs.delete(&name, Some(stored.state.text), self.meta(None))?;
+                match &self.remote {
+                    Some(remote) => remote.delete_env(&name, &version)?,
+                    None => self.envs.delete(&name, Some(version), self.meta(None))?,
+                }
                 if self.json {
                     self.print_json(out, &serde_json::json!({ "deleted": name.as_str() }))?;
                 } else {
@@ -142,7 +150,10 @@ impl Session {
                 Ok(0)
             }
             EnvAction::Diff { a, b } => {
-                let diff = self.envs.diff(&a, &b)?;
+                let diff = match &self.remote {
+                    Some(remote) => remote.diff(&a, &b)?,
+                    None => self.envs.diff(&a, &b)?,
+                };
                 if self.json {
                     self.print_json(out, &diff)?;
                 } else {
@@ -152,10 +163,22 @@ impl Session {
                 Ok(0)
             }
             EnvAction::Set { name, settings } => {
-                let stored = self.envs.read(&name)?;
-                let mut new = stored.settings.clone();
+                // The new settings are made against the version of the ones they start from.
+                let (mut new, version) = match &self.remote {
+                    Some(remote) => {
+                        let summary = remote.env(&name)?;
+                        (summary.settings, summary.settings_version)
+                    }
+                    None => {
+                        let stored = self.envs.read(&name)?;
+                        (stored.settings, stored.state.settings)
+                    }
+                };
                 settings.apply(&mut new);
-                let summary = self.envs.set_settings(&name, Some(stored.state.settings), new, self.meta(None))?;
+                let summary = match &self.remote {
+                    Some(remote) => remote.set_settings(&name, &version, &new)?,
+                    None => self.envs.set_settings(&name, Some(version), new, self.meta(None))?,
+                };
                 if self.json {
                     self.print_json(out, &summary)?;
                 } else {
@@ -167,13 +190,15 @@ impl Session {
     }
 
     fn env_list(&self, out: &mut dyn Write) -> Result<u8, CliError> {
-        let summaries = self.envs.summaries()?;
+        let list = match &self.remote {
+            Some(remote) => remote.envs()?,
+            None => EnvListResponse { store: self.envs.kind(), envs: self.envs.summaries()? },
+        };
         if self.json {
-            let list = bedrock_binder_shared::api::EnvListResponse { store: self.envs.kind(), envs: summaries };
             self.print_json(out, &list)?;
             return Ok(0);
         }
-        for summary in &summaries {
+        for summary in &list.envs {
             let settings = &summary.settings;
             let last = summary.last_change.as_ref().map_or_else(
                 || "no recorded change".to_owned(),
@@ -190,7 +215,7 @@ impl Session {
                 if settings.description.is_empty() { String::new() } else { format!("\n    {}", settings.description) },
             )?;
         }
-        writeln!(out, "Total: {} environments", summaries.len())?;
+        writeln!(out, "Total: {} environments", list.envs.len())?;
         Ok(0)
     }
 
@@ -202,16 +227,39 @@ impl Session {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<u8, CliError> {
-        let mut new = match (from, &self.file_given) {
-            (Some(from), _) => {
-                let source = self.envs.read(from)?;
-                NewEnv { text: source.text, settings: source.settings }
+        let summary = match &self.remote {
+            Some(remote) => {
+                // The server copies `from`'s text; the settings are sent as the source's with
+                // the ones given applied, as here.
+                let (text, mut new) = match (from, &self.file_given) {
+                    (Some(from), _) => (None, remote.env(from)?.settings),
+                    (None, Some(path)) => (Some(self.read_new_text(path, err)?), EnvSettings::default()),
+                    (None, None) => (None, EnvSettings::default()),
+                };
+                settings.apply(&mut new);
+                let request = CreateEnvRequest {
+                    name: name.to_string(),
+                    from: from.map(ToString::to_string),
+                    text,
+                    settings: Some(new),
+                };
+                remote.create_env(&request)?
             }
-            (None, Some(path)) => NewEnv { text: self.read_new_text(path, err)?, settings: EnvSettings::default() },
-            (None, None) => NewEnv::default(),
+            None => {
+                let mut new = match (from, &self.file_given) {
+                    (Some(from), _) => {
+                        let source = self.envs.read(from)?;
+                        NewEnv { text: source.text, settings: source.settings }
+                    }
+                    (None, Some(path)) => {
+                        NewEnv { text: self.read_new_text(path, err)?, settings: EnvSettings::default() }
+                    }
+                    (None, None) => NewEnv::default(),
+                };
+                settings.apply(&mut new.settings);
+                self.envs.create(name, new, self.meta(None))?
+            }
         };
-        settings.apply(&mut new.settings);
-        let summary = self.envs.create(name, new, self.meta(None))?;
         if self.json {
             self.print_json(out, &summary)?;
         } else {
@@ -253,47 +301,23 @@ impl Session {
                 message: "--force needs --reason, for the history".to_owned(),
             });
         }
-        let (plan, target) = self.envs.promote_plan(&args.from, &args.to, &args.models)?;
-        let target_settings = self.envs.read(&args.to)?.settings;
-        let aws =
-            Aws::from_chain(self.aws_settings(
-                &AwsArgs { profile: target_settings.aws_profile.clone() },
-                target_settings.region.clone(),
-            ));
-        let gate = runtime()?.block_on(promote_gate(&aws, &self.catalog, &plan.changes, &plan.text));
-        let lines = line_diff(&target.text, &plan.text);
-        let blocked = !gate.ok && !args.force;
-        let apply = args.yes && !blocked && !plan.changes.is_empty();
-        if apply {
-            let meta = self.meta(promote_reason(reason, &gate));
-            self.envs.save(&args.to, &target.version, &plan.text, ChangeKind::Promote, meta)?;
-        }
-        let skipped: Vec<SkippedModel> = plan
-            .skipped
-            .iter()
-            .map(|(model, reason)| SkippedModel { model: model.clone(), reason: reason.clone() })
-            .collect();
+        let promoted = match &self.remote {
+            Some(remote) => promote_on_server(remote, args, reason)?,
+            None => self.promote_here(args, reason)?,
+        };
+        let blocked = !promoted.gate.ok && !args.force;
         if self.json {
-            let outcome = PromoteOutcome {
-                from: args.from.as_str(),
-                to: args.to.as_str(),
-                changes: &plan.changes,
-                lines: &lines,
-                skipped,
-                gate: &gate,
-                applied: apply,
-            };
-            self.print_json(out, &outcome)?;
+            self.print_json(out, &promoted)?;
         } else {
             writeln!(out, "Promote {} → {}", args.from, args.to)?;
-            print_changes(out, &plan.changes, &args.from, &args.to)?;
-            for skipped in &skipped {
+            print_changes(out, &promoted.changes, &args.from, &args.to)?;
+            for skipped in &promoted.skipped {
                 writeln!(out, "  skipped {}: {}", skipped.model, skipped.reason)?;
             }
-            print_lines(out, &lines)?;
-            print_gate(out, &gate)?;
+            print_lines(out, &promoted.lines)?;
+            print_gate(out, &promoted.gate)?;
         }
-        if plan.changes.is_empty() {
+        if promoted.changes.is_empty() {
             writeln!(err, "nothing to promote: {} already has these bindings", args.to)?;
             return Ok(0);
         }
@@ -303,14 +327,47 @@ impl Session {
                     .to_owned(),
             ));
         }
-        if apply {
+        if promoted.applied {
             if !self.json {
-                writeln!(out, "✓ Promoted {} bindings into {}", plan.changes.len(), args.to)?;
+                writeln!(out, "✓ Promoted {} bindings into {}", promoted.changes.len(), args.to)?;
             }
         } else {
             writeln!(err, "preview only: nothing was written; pass --yes to promote")?;
         }
         Ok(0)
+    }
+
+    /// The preview and the gate against the target's AWS account, here; with --yes (and the
+    /// gate passed or forced) the write.
+    fn promote_here(&self, args: &PromoteArgs, reason: Option<&str>) -> Result<PromoteResponse, CliError> {
+        let (plan, target) = self.envs.promote_plan(&args.from, &args.to, &args.models)?;
+        let target_settings = self.envs.read(&args.to)?.settings;
+        let aws =
+            Aws::from_chain(self.aws_settings(
+                &AwsArgs { profile: target_settings.aws_profile.clone() },
+                target_settings.region.clone(),
+            ));
+        let gate = runtime()?.block_on(promote_gate(&aws, &self.catalog, &plan.changes, &plan.text));
+        let blocked = !gate.ok && !args.force;
+        let apply = args.yes && !blocked && !plan.changes.is_empty();
+        let mut promoted = PromoteResponse {
+            from: args.from.to_string(),
+            to: args.to.to_string(),
+            lines: line_diff(&target.text, &plan.text),
+            skipped: plan.skipped.into_iter().map(|(model, reason)| SkippedModel { model, reason }).collect(),
+            changes: plan.changes,
+            gate,
+            version: target.version.clone(),
+            applied: false,
+            change: None,
+        };
+        if apply {
+            let meta = self.meta(promote_reason(reason, &promoted.gate));
+            promoted.version = self.envs.save(&args.to, &target.version, &plan.text, ChangeKind::Promote, meta)?;
+            promoted.applied = true;
+            promoted.change = self.envs.summary(&args.to)?.last_change;
+        }
+        Ok(promoted)
     }
 
     pub(super) fn copy_store(&self, to: &std::path::Path, out: &mut dyn Write) -> Result<u8, CliError> {
@@ -335,7 +392,10 @@ impl Session {
     }
 
     pub(super) fn history(&self, out: &mut dyn Write) -> Result<u8, CliError> {
-        let history = self.envs.history(&self.env)?;
+        let history = match &self.remote {
+            Some(remote) => remote.history(&self.env)?,
+            None => self.envs.history(&self.env)?,
+        };
         if self.json {
             self.print_json(out, &history)?;
             return Ok(0);
@@ -398,6 +458,26 @@ impl Session {
         }
         Ok(0)
     }
+}
+
+/// The preview from the server; with --yes (and the gate passed or forced) the write, pinned
+/// to the target's version the preview showed, so the server applies exactly what was shown
+/// (412 if the target moved in between).
+fn promote_on_server(remote: &Remote, args: &PromoteArgs, reason: Option<&str>) -> Result<PromoteResponse, CliError> {
+    let request = PromoteRequest {
+        from: args.from.to_string(),
+        to: args.to.to_string(),
+        models: args.models.clone(),
+        reason: reason.map(str::to_owned),
+        force: args.force,
+        apply: false,
+    };
+    let preview = remote.promote(&request, None)?;
+    let blocked = !preview.gate.ok && !args.force;
+    if !args.yes || blocked || preview.changes.is_empty() {
+        return Ok(preview);
+    }
+    remote.promote(&PromoteRequest { apply: true, ..request }, Some(&preview.version))
 }
 
 fn describe_change(change: &BindingChange) -> String {

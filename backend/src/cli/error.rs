@@ -90,6 +90,27 @@ pub enum CliError {
     /// A promote the gate stopped; the report was printed.
     #[error("{0}")]
     GateFailed(String),
+    /// The team server (`--server`) refused the request: its error body, and a sentence with
+    /// its message and what the status means (a token refused, the environment changed, …).
+    #[error("{message}")]
+    Server {
+        /// The sentence to print.
+        message: String,
+        /// What the server sent; its code is the error's code. Boxed: it is large (its
+        /// details), and every `Result` of the CLI carries room for it.
+        body: Box<bedrock_binder_shared::api::ErrorBody>,
+    },
+    /// The team server could not be reached, or did not answer in time.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The token for `--server` cannot be used (the sentence never contains it).
+    #[error("{0}")]
+    Token(String),
+    /// A command that works on this machine only, given `--server`.
+    #[error(
+        "`{0}` works on this machine only and cannot act on a server; run it without --server (and without BEDROCK_BINDER_SERVER in the environment)"
+    )]
+    LocalOnly(&'static str),
 }
 
 /// The single file's own errors keep their codes and messages, whichever layer passed them on.
@@ -104,8 +125,9 @@ impl From<StorageError> for CliError {
 }
 
 impl CliError {
-    /// A stable code for scripts, printed with `--json`.
-    pub fn code(&self) -> &'static str {
+    /// A stable code for scripts, printed with `--json`; a server's refusal keeps the server's
+    /// code.
+    pub fn code(&self) -> &str {
         match self {
             CliError::Store(StoreError::Conflict { .. }) => "conflict",
             CliError::Store(StoreError::InvalidUtf8 { .. }) => "invalid-utf8",
@@ -133,6 +155,10 @@ impl CliError {
             }
             CliError::Storage(_) => "store",
             CliError::GateFailed(_) => "promote-gate-failed",
+            CliError::Server { body, .. } => &body.code,
+            CliError::Unreachable(_) => "server-unreachable",
+            CliError::Token(_) => "token",
+            CliError::LocalOnly(_) => "local-only",
         }
     }
 
@@ -143,6 +169,7 @@ impl CliError {
                 diagnosis: Some((**diagnosis).clone()),
                 ..Default::default()
             }),
+            CliError::Server { body, .. } => body.details.clone(),
             _ => None,
         };
         bedrock_binder_shared::api::ErrorBody { code: self.code().to_owned(), message: self.to_string(), details }

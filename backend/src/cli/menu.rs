@@ -33,7 +33,7 @@ impl Session {
         out: &mut dyn Write,
         err: &mut dyn Write,
     ) -> Result<u8, CliError> {
-        writeln!(out, "Bedrock inference bindings: {}", self.envs.label(&self.env))?;
+        writeln!(out, "Bedrock inference bindings: {}", self.label())?;
         loop {
             writeln!(out, "\n{MENU}")?;
             let Some(choice) = ask("Choose 1-7: ", stdin, out)? else { return Ok(0) };

@@ -10,6 +10,7 @@ mod listing;
 mod menu;
 mod profiles;
 mod pull;
+mod remote;
 mod report;
 mod serve;
 mod tokens;
@@ -54,6 +55,18 @@ pub struct Cli {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// A team server (`bedrock-binder serve`), `http://…` or `https://…` (the system's root
+    /// certificates). `list`, `search`, `provider`, `region`, `show`, `bind`, `unbind`, `validate`,
+    /// `export`, `history`, `promote`, `env …` and the menu then act on the server's environment
+    /// through its API, with the same output and exit codes; `pull` copies from it. The commands
+    /// that work on this machine only (`init`, `revert`, `serve`, `token`, `copy-store` and the AWS
+    /// commands) refuse it, and so does --store (both would say where the environments are).
+    #[arg(long, global = true, env = "BEDROCK_BINDER_SERVER", value_name = "URL")]
+    pub server: Option<String>,
+    /// A file holding the API token sent to --server as `Authorization: Bearer` (`token create`
+    /// prints one) [default: the token itself in BEDROCK_BINDER_TOKEN]. Never printed.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
     /// What to do; with none on a terminal, an interactive menu starts.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -113,13 +126,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExportFormat::InferenceTxt)]
         format: ExportFormat,
     },
-    /// Bring an environment's inference.txt from a team server to the file (--file), writing
-    /// it only when it changed; the previous copy stays when the server cannot be reached.
-    Pull {
-        /// The team server's URL, such as `https://bindings.example.com`.
-        #[arg(long, env = "BEDROCK_BINDER_SERVER", value_name = "URL")]
-        server: String,
-    },
+    /// Bring an environment's inference.txt from a team server (--server URL, with
+    /// --token-file when it wants a token) to the file (--file), writing it only when it
+    /// changed; the previous copy stays when the server cannot be reached.
+    Pull,
     /// Environments: list, create, delete, diff, settings.
     Env {
         /// What to do.
@@ -367,6 +377,16 @@ pub struct AuthArgs {
     /// The identity header the trusted proxies send.
     #[arg(long, value_name = "NAME", default_value = crate::auth::DEFAULT_USER_HEADER)]
     pub user_header: String,
+    /// Mark the browser's session cookie `Secure` on every answer: the server is reached over
+    /// HTTPS through a proxy that does not say so. Without it the cookie is `Secure` when a
+    /// trusted proxy sends `X-Forwarded-Proto: https`.
+    #[arg(long, env = "BEDROCK_BINDER_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+    /// An origin (`https://tools.example.com`) whose pages may call the API with a bearer
+    /// token; repeat for several. Without it no cross-origin request is allowed. Cookies are
+    /// never accepted cross-origin.
+    #[arg(long = "cors-origin", value_name = "ORIGIN")]
+    pub cors_origins: Vec<crate::server::cors::CorsOrigin>,
 }
 
 /// The AWS options shared by the commands that call AWS.
@@ -379,6 +399,37 @@ pub struct AwsArgs {
 }
 
 impl Command {
+    /// The command's name when it works on this machine only and so refuses `--server`.
+    fn local_only(&self) -> Option<&'static str> {
+        Some(match self {
+            Command::Init { .. } => "init",
+            Command::Revert { .. } => "revert",
+            Command::CopyStore { .. } => "copy-store",
+            Command::Serve { .. } => "serve",
+            Command::Token { .. } => "token",
+            Command::AwsStatus { .. } => "aws-status",
+            Command::Catalog { .. } => "catalog",
+            Command::Test { .. } => "test",
+            Command::Check { .. } => "check",
+            Command::BindRequired { .. } => "bind-required",
+            Command::Profiles { .. } => "profiles",
+            Command::List { .. }
+            | Command::Search { .. }
+            | Command::Provider { .. }
+            | Command::Region { .. }
+            | Command::Bind { .. }
+            | Command::Unbind { .. }
+            | Command::Show
+            | Command::Validate
+            | Command::Export { .. }
+            | Command::Pull
+            | Command::Env { .. }
+            | Command::Promote { .. }
+            | Command::History
+            | Command::Menu => return None,
+        })
+    }
+
     /// Whether the command's output rests on the catalog's knowledge of models, so an old
     /// embedded catalog is worth a note.
     fn consults_the_catalog(&self) -> bool {
@@ -407,8 +458,12 @@ pub enum ExportFormat {
 
 /// What one command run needs: where the file is, the catalog, and how to print.
 pub(crate) struct Session {
-    /// Where the environments are: a store, or the one file.
+    /// Where the environments are: a store, or the one file. With `--server` it is not read:
+    /// every command that runs against a server goes through `remote`.
     envs: Environments,
+    /// The team server of `--server`, which the file commands act on instead of `envs` and
+    /// `pull` copies from.
+    remote: Option<remote::Remote>,
     /// The environment file commands work on (`--env`).
     env: EnvName,
     /// The binding file (`--file`), which `pull` writes.
@@ -431,21 +486,36 @@ pub fn default_file() -> Result<PathBuf, CliError> {
 
 /// Runs the command line; the returned code is the process's exit status.
 pub fn run(cli: Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Result<u8, CliError> {
+    let command = match cli.command {
+        Some(command) => command,
+        None if io::IsTerminal::is_terminal(&io::stdin()) => Command::Menu,
+        None => return Err(CliError::NoCommand),
+    };
     let file_given = cli.file.clone();
     let file = match cli.file {
         Some(path) => path,
         None => default_file()?,
     };
-    let envs = match &cli.store {
-        Some(store) => Environments::open(store, std::time::Duration::from_millis(cli.s3_read_ttl_ms))?,
-        None => Environments::single_file(&file),
+    let remote = connect(cli.server.as_deref(), cli.token_file.as_deref(), cli.store.is_some(), &command)?;
+    if let Some(remote) = remote.as_ref().filter(|remote| remote.sends_the_token_in_clear()) {
+        writeln!(
+            stderr,
+            "note: the token goes to {} over plain HTTP, readable on the way; prefer an https:// URL",
+            remote.base()
+        )?;
+    }
+    let envs = match (&cli.store, &remote) {
+        // Not read: the commands go through the server (`pull` opens its own file).
+        (_, Some(_)) => Environments::single_file(&file),
+        (Some(store), None) => Environments::open(store, std::time::Duration::from_millis(cli.s3_read_ttl_ms))?,
+        (None, None) => Environments::single_file(&file),
     };
     let grant_envs = cli.envs.clone();
     let store_dir = cli.store.clone();
-    let env = match (cli.envs.as_slice(), &cli.command) {
+    let env = match (cli.envs.as_slice(), &command) {
         ([], _) => EnvName::default(),
         ([one], _) => one.clone(),
-        (_, Some(Command::Token { .. })) => EnvName::default(),
+        (_, Command::Token { .. }) => EnvName::default(),
         (_, _) => {
             return Err(CliError::Rejected {
                 snippet: None,
@@ -455,6 +525,7 @@ pub fn run(cli: Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, stderr: &m
     };
     let session = Session {
         envs,
+        remote,
         env,
         grant_envs,
         store_dir,
@@ -463,12 +534,38 @@ pub fn run(cli: Cli, stdin: &mut dyn BufRead, stdout: &mut dyn Write, stderr: &m
         catalog: Catalog::embedded().clone().on(today()),
         json: cli.json,
     };
-    let command = match cli.command {
-        Some(command) => command,
-        None if io::IsTerminal::is_terminal(&io::stdin()) => Command::Menu,
-        None => return Err(CliError::NoCommand),
-    };
     session.execute(command, stdin, stdout, stderr)
+}
+
+/// The team server `command` acts on: `None` without `--server`; refused for a command that
+/// works on this machine only, or beside `--store` (both would say where the environments are).
+fn connect(
+    server: Option<&str>,
+    token_file: Option<&std::path::Path>,
+    store_given: bool,
+    command: &Command,
+) -> Result<Option<remote::Remote>, CliError> {
+    let pull = matches!(command, Command::Pull);
+    let Some(server) = server else {
+        if pull {
+            return Err(CliError::Rejected {
+                snippet: None,
+                message: "pull needs the team server: --server URL (or BEDROCK_BINDER_SERVER)".to_owned(),
+            });
+        }
+        return Ok(None);
+    };
+    if let Some(name) = command.local_only() {
+        return Err(CliError::LocalOnly(name));
+    }
+    if store_given && !pull {
+        return Err(CliError::Rejected {
+            snippet: None,
+            message: "--server and --store both say where the environments are; give one".to_owned(),
+        });
+    }
+    let token = remote::Token::find(token_file)?;
+    Ok(Some(remote::Remote::new(server, token)?))
 }
 
 impl Session {
@@ -494,7 +591,7 @@ impl Session {
             Command::Init { force } => self.init(force, out),
             Command::Export { format } => self.export(format, out, err),
             Command::Menu => self.menu(stdin, out, err),
-            Command::Pull { server } => self.pull(&server, out),
+            Command::Pull => self.pull(out),
             Command::Env { action } => self.env_command(action, out, err),
             Command::Promote { from, to, models, reason, force, yes } => {
                 self.promote(&envs::PromoteArgs { from, to, models, reason, force, yes }, out, err)
@@ -544,18 +641,34 @@ impl Session {
         Ok(())
     }
 
-    /// Reads and parses the environment; a missing single file reads as empty, with a note.
+    /// Reads and parses the environment, here or on the server; a missing single file reads
+    /// as empty, with a note.
     fn load(&self, err: &mut dyn Write) -> Result<(Snapshot, Document), CliError> {
-        let snapshot = self.envs.load(&self.env)?;
+        let snapshot = match &self.remote {
+            Some(remote) => {
+                let read = remote.bindings(&self.env)?;
+                Snapshot { text: read.text, version: read.version, existed: read.exists }
+            }
+            None => self.envs.load(&self.env)?,
+        };
         if !snapshot.existed {
             writeln!(
                 err,
                 "note: {} does not exist yet; reading it as empty (the first write creates it)",
-                self.envs.label(&self.env)
+                self.label()
             )?;
         }
         let document = Document::parse(&snapshot.text);
         Ok((snapshot, document))
+    }
+
+    /// How messages name the environment: the file's path for a local single file, else
+    /// ``environment `NAME` `` (on a server too, so its output reads as a store's does).
+    fn label(&self) -> String {
+        match &self.remote {
+            Some(_) => format!("environment `{}`", self.env),
+            None => self.envs.label(&self.env),
+        }
     }
 
     /// Writes an edit of the environment made against `expected`, recorded in its history.
@@ -570,7 +683,7 @@ impl Session {
 
     /// Who makes this command's changes (the OS user), and why.
     fn meta(&self, reason: Option<String>) -> ChangeMeta {
-        ChangeMeta { author: os_user(), reason }
+        ChangeMeta { author: os_user(), reason, approval: None }
     }
 
     fn print_json(&self, out: &mut dyn Write, value: &impl serde::Serialize) -> Result<(), CliError> {

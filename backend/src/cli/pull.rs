@@ -1,5 +1,6 @@
 //! `pull --server URL --env ENV`: bring an environment's `inference.txt` from a team server to
-//! this machine, for an app's start-up script or cron.
+//! this machine, for an app's start-up script or cron. A server with authentication wants the
+//! token of `--token-file` (or `BEDROCK_BINDER_TOKEN`), sent as for every other command.
 //!
 //! The local file's version is sent as `If-None-Match`, so an unchanged environment costs a
 //! 304 and the file is not touched (its mtime stays). A new text is written atomically through
@@ -9,16 +10,12 @@
 use std::io::Write;
 use std::time::Duration;
 
-use axum::http::{Request, StatusCode, header};
-use bedrock_binder_shared::api::ErrorBody;
+use axum::http::header::{self, HeaderValue};
+use axum::http::{Method, StatusCode};
 use bedrock_binder_shared::env_name::EnvName;
-use http_body_util::{BodyExt, Empty};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde::Serialize;
 
-use super::aws::runtime;
+use super::remote::Remote;
 use super::{CliError, Session};
 use crate::envs::Environments;
 use crate::storage::ChangeKind;
@@ -42,17 +39,22 @@ enum Answer {
 }
 
 impl Session {
-    pub(super) fn pull(&self, server: &str, out: &mut dyn Write) -> Result<u8, CliError> {
+    pub(super) fn pull(&self, out: &mut dyn Write) -> Result<u8, CliError> {
+        let Some(remote) = &self.remote else {
+            return Err(CliError::Rejected { snippet: None, message: "pull needs --server URL".to_owned() });
+        };
+        let server = remote.base();
         let env = &self.env;
         // The local file, whatever store the other commands use: it is what the app reads.
         let local = Environments::single_file(&self.file);
         let default = EnvName::default();
         let file = local.label(&default);
         let kept = |why: String| CliError::Pull(format!("{why}; the previous copy of {file} was kept as it was"));
-        let url = format!("{}/v1/envs/{env}/inference.txt", server.trim_end_matches('/'));
+        let path = format!("/v1/envs/{env}/inference.txt");
+        let url = format!("{server}{path}");
         let snapshot = local.load(&default)?;
         let current = snapshot.existed.then(|| snapshot.version.clone());
-        let answer = runtime()?.block_on(fetch(&url, current.as_ref().map(|v| v.as_str()))).map_err(kept)?;
+        let answer = fetch(remote, &path, current.as_ref().map(|v| v.as_str()), env).map_err(kept)?;
         let (outcome, version) = match answer {
             Answer::NotModified => ("current", snapshot.version),
             Answer::Text { text, etag } => {
@@ -80,45 +82,23 @@ impl Session {
     }
 }
 
-/// GETs `url` with `If-None-Match` for `version`; an error says what went wrong in a sentence.
-async fn fetch(url: &str, version: Option<&str>) -> Result<Answer, String> {
-    let connector = hyper_rustls::HttpsConnectorBuilder::new()
-        .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-        .map_err(|error| format!("cannot load the system's TLS roots: {error}"))?
-        .https_or_http()
-        .enable_http1()
-        .build();
-    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new()).build(connector);
-    let mut request =
-        Request::get(url).header(header::USER_AGENT, concat!("bedrock-binder/", env!("CARGO_PKG_VERSION")));
+/// GETs `path` with `If-None-Match` for `version` (and the token, if any); an error says what
+/// went wrong in a sentence.
+fn fetch(remote: &Remote, path: &str, version: Option<&str>, env: &EnvName) -> Result<Answer, String> {
+    let mut headers = Vec::new();
     if let Some(version) = version {
-        request = request.header(header::IF_NONE_MATCH, format!("\"{version}\""));
+        let tag = HeaderValue::from_str(&format!("\"{version}\"")).map_err(|_| format!("bad version {version}"))?;
+        headers.push((header::IF_NONE_MATCH, tag));
     }
-    let request =
-        request.body(Empty::new()).map_err(|error| format!("`{url}` is not a URL this can fetch: {error}"))?;
-    let exchange = async {
-        let response = client.request(request).await.map_err(|error| format!("cannot reach {url}: {error}"))?;
-        let status = response.status();
-        let etag = response.headers().get(header::ETAG).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let body =
-            response.into_body().collect().await.map_err(|error| format!("{url}: the answer broke off: {error}"))?;
-        Ok::<_, String>((status, etag, body.to_bytes()))
-    };
-    let (status, etag, body) = tokio::time::timeout(TIMEOUT, exchange)
-        .await
-        .map_err(|_| format!("{url} did not answer within 30 seconds"))??;
-    match status {
+    let reply = remote.send(Method::GET, path, &headers, None, TIMEOUT)?;
+    match reply.status {
         StatusCode::NOT_MODIFIED => Ok(Answer::NotModified),
         StatusCode::OK => {
-            let text = String::from_utf8(body.to_vec()).map_err(|_| format!("{url} sent a text that is not UTF-8"))?;
-            Ok(Answer::Text { text, etag })
+            let url = format!("{}{path}", remote.base());
+            let text =
+                String::from_utf8(reply.body.to_vec()).map_err(|_| format!("{url} sent a text that is not UTF-8"))?;
+            Ok(Answer::Text { text, etag: reply.etag })
         }
-        status => {
-            let message = serde_json::from_slice::<ErrorBody>(&body).map(|error| error.message).unwrap_or_default();
-            Err(format!(
-                "{url} answered {status}{}",
-                if message.is_empty() { String::new() } else { format!(": {message}") }
-            ))
-        }
+        _ => Err(remote.refusal(&reply, env.as_str()).to_string()),
     }
 }

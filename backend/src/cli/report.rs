@@ -40,7 +40,7 @@ impl Session {
         let diagnostics = validate(&document, &self.catalog);
         let errors = diagnostics.iter().filter(|d| d.is_error()).count();
         let warnings = diagnostics.len() - errors;
-        let file = self.envs.label(&self.env);
+        let file = self.label();
         if self.json {
             self.print_json(out, &Report { file, diagnostics: &diagnostics, errors, warnings })?;
         } else {
@@ -67,7 +67,7 @@ impl Session {
             return Err(CliError::Rejected {
                 message: format!(
                     "{} has {errors} error(s), so it is not exported; `bedrock-binder validate` shows them",
-                    self.envs.label(&self.env)
+                    self.label()
                 ),
                 snippet: None,
             });
@@ -85,7 +85,7 @@ impl Session {
                         line: resolved.line,
                     })
                     .collect();
-                let file = self.envs.label(&self.env);
+                let file = self.label();
                 self.print_json(out, &Export { file, version: &snapshot.version, bindings })?;
             }
         }

@@ -37,8 +37,12 @@ impl Session {
             usage_file,
         );
         init_logging();
+        let cors_origins = auth.cors_origins.clone();
         let auth = match &auth.auth_file {
-            Some(path) => Some(Auth::from_file(path, auth.trusted_proxies.clone(), &auth.user_header)?),
+            Some(path) => Some(
+                Auth::from_file(path, auth.trusted_proxies.clone(), &auth.user_header)?
+                    .with_secure_cookies(auth.secure_cookies),
+            ),
             None if !listen.ip().is_loopback() => return Err(CliError::NotLoopback(listen)),
             None => None,
         };
@@ -62,7 +66,8 @@ impl Session {
             // without credentials.
             let mut state = AppState::new(self.envs.clone(), Catalog::embedded())
                 .with_aws(Aws::from_chain(aws))
-                .with_cost_guard(guard);
+                .with_cost_guard(guard)
+                .with_cors_origins(cors_origins);
             if let Some(auth) = auth {
                 let file = auth.current();
                 tracing::info!(tokens = file.tokens.len(), users = file.users.len(), "authentication on");
@@ -82,7 +87,8 @@ impl Session {
         if !self.envs.storage().list()?.is_empty() {
             return Ok(());
         }
-        let meta = crate::storage::ChangeMeta { author: crate::envs::SERVER_AUTHOR.to_owned(), reason: None };
+        let meta =
+            crate::storage::ChangeMeta { author: crate::envs::SERVER_AUTHOR.to_owned(), reason: None, approval: None };
         match self.envs.create(&EnvName::default(), crate::envs::NewEnv::default(), meta) {
             Ok(_) | Err(crate::storage::StorageError::AlreadyExists { .. }) => Ok(()),
             Err(error) => Err(error.into()),

@@ -27,6 +27,8 @@ use crate::auth::{Auth, Unidentified};
 pub enum Need {
     /// Nothing: anyone may call it (the health check, for load balancers).
     Public,
+    /// Any identified caller, whatever their grants (who the session is).
+    Identified,
     /// The role on at least one environment (the catalog, the list of environments).
     Anywhere(Role),
     /// The role on the environment the path names (`default` without `{env}`).
@@ -39,7 +41,7 @@ pub enum Need {
 
 /// Every route with its method and what it needs. `HEAD` is read as `GET`.
 pub const RULES: &[(Method, &str, Need)] = {
-    use Need::{Anywhere, Body, PathEnv, Public, Query};
+    use Need::{Anywhere, Body, Identified, PathEnv, Public, Query};
     use Role::{Admin, Editor, Viewer};
     &[
         (Method::GET, "/api/v1/health", Public),
@@ -87,11 +89,24 @@ pub const RULES: &[(Method, &str, Need)] = {
         (Method::PUT, "/api/v1/envs/{env}/settings", PathEnv(Admin)),
         (Method::GET, "/api/v1/envs/{env}/history", PathEnv(Viewer)),
         (Method::POST, "/api/v1/envs/{env}/revert", PathEnv(Editor)),
+        // Change requests: an editor proposes, another admin approves or rejects.
+        (Method::GET, "/api/v1/envs/{env}/requests", PathEnv(Viewer)),
+        (Method::POST, "/api/v1/envs/{env}/requests", PathEnv(Editor)),
+        (Method::GET, "/api/v1/envs/{env}/requests/{id}", PathEnv(Viewer)),
+        (Method::POST, "/api/v1/envs/{env}/requests/{id}/approve", PathEnv(Admin)),
+        (Method::POST, "/api/v1/envs/{env}/requests/{id}/reject", PathEnv(Admin)),
+        (Method::POST, "/api/v1/envs/{env}/requests/{id}/rebase", PathEnv(Editor)),
         (Method::GET, "/api/v1/diff", Query(&[("from", Viewer), ("to", Viewer)])),
         (Method::POST, "/api/v1/promote", Body(&[("to", Admin), ("from", Viewer)])),
         // The apps' read API.
         (Method::GET, "/v1/envs/{env}/inference.txt", PathEnv(Viewer)),
         (Method::GET, "/v1/envs/{env}/resolve", PathEnv(Viewer)),
+        // Signing in from a browser (`server::session`): the page and signing in or out need
+        // nobody (a token is what signing in proves); who the session is needs someone.
+        (Method::GET, "/signin", Public),
+        (Method::GET, "/api/v1/session", Identified),
+        (Method::POST, "/api/v1/session", Public),
+        (Method::DELETE, "/api/v1/session", Public),
     ]
 };
 
@@ -101,8 +116,9 @@ pub fn need(method: &Method, route: &str) -> Option<Need> {
     RULES.iter().find(|(m, path, _)| m == method && *path == route).map(|(_, _, need)| *need)
 }
 
-/// The middleware: identifies the caller (401 if it cannot), checks the route's need against
-/// their grants (403), and hands the [`Identity`] on in the request's extensions. Installed
+/// The middleware: identifies the caller (401 if it cannot), refuses a mutation a cookie
+/// authenticated without the CSRF header (403, `session::check_csrf`), checks the route's need
+/// against their grants (403), and hands the [`Identity`] on in the request's extensions. Installed
 /// only when the server has an auth file. The UI's files are public (they hold no data);
 /// anything else without a route is refused.
 pub(super) async fn authorize(State(auth): State<Arc<Auth>>, request: Request, next: Next) -> Response {
@@ -115,8 +131,15 @@ pub(super) async fn authorize(State(auth): State<Arc<Auth>>, request: Request, n
         return next.run(request).await;
     }
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
-    let identity = match auth.identify(request.headers(), peer) {
-        Ok(identity) => identity,
+    let identity = match auth.authenticate(request.headers(), peer) {
+        Ok((identity, proof)) => {
+            // A cookie rides along on requests other sites start too: a mutation it
+            // authenticates must prove it comes from the app's own pages.
+            if let Err(error) = super::session::check_csrf(request.method(), request.headers(), proof) {
+                return error.into_response();
+            }
+            identity
+        }
         Err(why) => return AppError::Unauthenticated(unidentified_message(why)).into_response(),
     };
     // A method the table has no rule for is one the route does not have, or one added without
@@ -144,8 +167,11 @@ pub(super) async fn authorize(State(auth): State<Arc<Auth>>, request: Request, n
 
 fn unidentified_message(why: Unidentified) -> String {
     match why {
-        Unidentified::Missing => {
-            "sign in: send `Authorization: Bearer TOKEN` (tokens come from `bedrock-binder token create`)".to_owned()
+        Unidentified::Missing => "sign in: at /signin in a browser, or send `Authorization: Bearer TOKEN` (tokens \
+                                  come from `bedrock-binder token create`)"
+            .to_owned(),
+        Unidentified::InvalidSession => {
+            "the session has ended (it expired, or its token was revoked): sign in again at /signin".to_owned()
         }
         Unidentified::UnknownToken => "the token is not known to this server (revoked, or mistyped)".to_owned(),
         Unidentified::UnknownUser => "the signed-in user has no role on this server".to_owned(),
@@ -174,7 +200,7 @@ async fn environments(need: Need, request: Request) -> Result<(Request, Vec<(Tar
         value.trim().parse().map_err(|error| AppError::InvalidRequest(format!("`{field}`: {error}")))
     };
     match need {
-        Need::Public => Ok((request, Vec::new())),
+        Need::Public | Need::Identified => Ok((request, Vec::new())),
         Need::Anywhere(role) => Ok((request, vec![(Target::Anywhere, role)])),
         Need::PathEnv(role) => {
             let (mut parts, body) = request.into_parts();

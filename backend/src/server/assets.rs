@@ -54,6 +54,12 @@ pub(super) async fn fallback(method: Method, uri: Uri, headers: HeaderMap) -> Re
     serve(asset, &headers)
 }
 
+/// The path of the UI's stylesheet (trunk names it with a content hash), for the pages the
+/// server writes itself (the sign-in page).
+pub(super) fn stylesheet() -> Option<&'static str> {
+    ASSETS.iter().find(|asset| asset.content_type.starts_with("text/css")).map(|asset| asset.path)
+}
+
 fn find(path: &str) -> Option<&'static Asset> {
     if path.is_empty() {
         return None;

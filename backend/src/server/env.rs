@@ -2,6 +2,8 @@
 //! `/v1/envs/{env}/…`), and [`per_env`] registers each route of the bindings half twice, with
 //! and without that prefix, so the routes without one keep acting on `default`.
 
+use std::sync::Arc;
+
 use axum::Router;
 use axum::extract::{FromRequestParts, RawPathParams};
 use axum::http::request::Parts;
@@ -22,7 +24,7 @@ impl FromRequestParts<AppState> for InEnv {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let mut state = state.clone();
         if let Some(identity) = parts.extensions.get::<Identity>() {
-            state.author.clone_from(&identity.name);
+            state.author = Arc::from(identity.name.as_str());
         }
         // A route without parameters has none to read, which is the same as no `{env}`.
         if let Ok(params) = RawPathParams::from_request_parts(parts, &state).await

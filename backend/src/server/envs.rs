@@ -34,7 +34,8 @@ use super::extract::JsonBody;
 use super::write::{Edited, conflict};
 use super::{AppState, blocking};
 use crate::aws::gate::{promote_gate, promote_reason};
-use crate::envs::NewEnv;
+use crate::envs::{NewEnv, revert_reason};
+use crate::requests::Proposal;
 use crate::storage::ChangeKind;
 
 pub(super) fn router() -> Router<AppState> {
@@ -137,8 +138,23 @@ async fn revert(
     JsonBody(request): JsonBody<RevertRequest>,
 ) -> Result<Response, AppError> {
     let expected = if_match_version(&headers)?;
-    let meta = state.meta(request.reason);
+    let meta = state.meta(request.reason.clone());
     let body = blocking(move || {
+        if state.must_propose()? {
+            let (text, stored) = state.envs.revert_text(&state.env, request.seq, request.undo)?;
+            if expected.as_ref().is_some_and(|expected| *expected != stored.state.text) {
+                return Err(conflict(state.envs.load(&state.env)?));
+            }
+            let proposal = Proposal {
+                kind: ChangeKind::Revert,
+                base: stored.state.text,
+                base_text: stored.text,
+                text,
+                from: None,
+                gate: None,
+            };
+            return Err(state.propose_instead(proposal, revert_reason(request.seq, request.undo, request.reason)));
+        }
         match state.envs.revert(&state.env, request.seq, request.undo, expected, meta) {
             Ok(_) => {}
             Err(error) if error.is_conflict() => return Err(conflict(state.envs.load(&state.env)?)),
@@ -223,8 +239,26 @@ async fn promote(
     }
     let meta = state.meta(promote_reason(reason.as_deref(), &response.gate));
     let text = plan.text;
-    let writer = state.clone();
+    let writer = AppState { env: to.clone(), ..state.clone() };
     let expected = target.version;
+    // A protected target gets a change request, with the gate's findings, instead.
+    let (proposer, gate, reason) = (writer.clone(), response.gate.clone(), meta.reason.clone());
+    let (base, base_text, proposed, source) = (expected.clone(), target.text, text.clone(), from.clone());
+    blocking(move || {
+        if !proposer.must_propose()? {
+            return Ok(());
+        }
+        let proposal = Proposal {
+            kind: ChangeKind::Promote,
+            base,
+            base_text,
+            text: proposed,
+            from: Some(source),
+            gate: Some(gate),
+        };
+        Err(proposer.propose_instead(proposal, reason))
+    })
+    .await?;
     let (version, change) =
         blocking(move || match writer.envs.save(&to, &expected, &text, ChangeKind::Promote, meta) {
             Ok(version) => Ok((version, writer.envs.summary(&to)?.last_change)),

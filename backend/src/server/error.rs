@@ -11,10 +11,11 @@ use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bedrock_binder_shared::Version;
-use bedrock_binder_shared::api::{ErrorBody, ErrorDetails, ProfileReference};
+use bedrock_binder_shared::api::{ChangeRequest, ErrorBody, ErrorDetails, ProfileReference};
 use bedrock_binder_shared::aws_failure::AwsFailure;
 use bedrock_binder_shared::{Diagnostic, InvalidBinding};
 
+use crate::requests::RequestError;
 use crate::storage::StorageError;
 use crate::store::StoreError;
 
@@ -39,6 +40,20 @@ pub enum AppError {
     /// 403 `forbidden`: the caller's role does not allow the request.
     #[error("{0}")]
     Forbidden(String),
+    /// 403 `csrf-header-missing`: a request that changes something, authenticated by a cookie
+    /// (the session's or the SSO proxy's), without `X-Requested-With: bedrock-binder`; nothing
+    /// was done.
+    #[error(
+        "a request that changes something and is signed in by a cookie must carry the header \
+         `X-Requested-With: bedrock-binder` (the app's pages send it); nothing was done"
+    )]
+    CsrfHeaderMissing,
+    /// 403 `cross-origin`: a sign-in sent from a page of another origin.
+    #[error("sign in from this server's own sign-in page (/signin); a page of another site cannot sign you in")]
+    CrossOrigin,
+    /// 409 `auth-off`: a sign-in to a server that runs without authentication.
+    #[error("this server runs without authentication (no --auth-file): there is nothing to sign in to")]
+    AuthOff,
     /// 429 `limit-exceeded`: a cost guard limit refuses the call; nothing reached Bedrock.
     #[error("{message}")]
     LimitExceeded {
@@ -71,6 +86,30 @@ pub enum AppError {
     /// 500 `internal`: something stored cannot be read back; its sentence is only logged.
     #[error(transparent)]
     Storage(StorageError),
+    /// 202 `change-requested`: the environment is protected, so the change was not made but
+    /// recorded as a change request for another admin to approve; the message names it and
+    /// the `Location` header is where to read it. (Not in the body's details: every page of the
+    /// web app decodes error bodies, and a request's decoder would cost each page's wasm.)
+    #[error(
+        "`{}` is protected: the change is now change request {}, waiting for another admin's approval; nothing was \
+         written yet",
+        .0.env,
+        .0.id
+    )]
+    ChangeRequested(Box<ChangeRequest>),
+    /// 404 `no-such-request`: the environment has no change request with this number.
+    #[error("{0}")]
+    NoSuchRequest(String),
+    /// 409 `change-request-closed`: the request was applied, rejected or replaced already.
+    #[error("{0}")]
+    RequestClosed(String),
+    /// 409 `change-request-stale`: the environment moved since the request was made, so it
+    /// cannot be applied as it is; it must be rebased.
+    #[error("{0}")]
+    RequestStale(String),
+    /// 403 `own-change-request`: the author of a request asked to approve it.
+    #[error("{0}")]
+    OwnRequest(String),
     /// 405 `method-not-allowed`: the route exists but not for this method.
     #[error("this route does not accept this method")]
     MethodNotAllowed,
@@ -187,6 +226,20 @@ impl From<StorageError> for AppError {
     }
 }
 
+/// What a change request refuses becomes the client's error.
+impl From<RequestError> for AppError {
+    fn from(error: RequestError) -> Self {
+        match error {
+            RequestError::Storage(error) => error.into(),
+            error @ RequestError::NoSuchRequest { .. } => AppError::NoSuchRequest(error.to_string()),
+            error @ RequestError::Closed { .. } => AppError::RequestClosed(error.to_string()),
+            error @ RequestError::Stale { .. } => AppError::RequestStale(error.to_string()),
+            error @ RequestError::OwnRequest { .. } => AppError::OwnRequest(error.to_string()),
+            error @ RequestError::NothingLeft { .. } => AppError::InvalidRequest(error.to_string()),
+        }
+    }
+}
+
 /// A bind or unbind request with a malformed field: 422 `invalid-text` with the diagnostic
 /// over the field's text, its message naming the field.
 impl From<InvalidBinding> for AppError {
@@ -220,6 +273,9 @@ impl AppError {
             AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
             AppError::LimitExceeded { .. } => (StatusCode::TOO_MANY_REQUESTS, "limit-exceeded"),
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::CsrfHeaderMissing => (StatusCode::FORBIDDEN, "csrf-header-missing"),
+            AppError::CrossOrigin => (StatusCode::FORBIDDEN, "cross-origin"),
+            AppError::AuthOff => (StatusCode::CONFLICT, "auth-off"),
             AppError::UnknownEnvironment(_) => (StatusCode::NOT_FOUND, "unknown-environment"),
             AppError::EnvironmentExists(_) => (StatusCode::CONFLICT, "environment-exists"),
             AppError::NeedsAStore(_) => (StatusCode::CONFLICT, "needs-a-store"),
@@ -227,6 +283,11 @@ impl AppError {
             AppError::PromoteGateFailed(_) => (StatusCode::UNPROCESSABLE_ENTITY, "promote-gate-failed"),
             AppError::StorageUnavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "storage-unavailable"),
             AppError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "method-not-allowed"),
+            AppError::ChangeRequested(_) => (StatusCode::ACCEPTED, "change-requested"),
+            AppError::NoSuchRequest(_) => (StatusCode::NOT_FOUND, "no-such-request"),
+            AppError::RequestClosed(_) => (StatusCode::CONFLICT, "change-request-closed"),
+            AppError::RequestStale(_) => (StatusCode::CONFLICT, "change-request-stale"),
+            AppError::OwnRequest(_) => (StatusCode::FORBIDDEN, "own-change-request"),
             AppError::Conflict { .. } => (StatusCode::PRECONDITION_FAILED, "conflict"),
             AppError::PayloadTooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large"),
             AppError::UnsupportedMediaType { .. } => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
@@ -282,6 +343,10 @@ impl IntoResponse for AppError {
         };
         let internal = status.is_server_error().then(|| InternalError(Arc::new(detail)));
         let challenge = matches!(self, AppError::Unauthenticated(_));
+        let location = match &self {
+            AppError::ChangeRequested(request) => Some(format!("/api/v1/envs/{}/requests/{}", request.env, request.id)),
+            _ => None,
+        };
         let retry_after = match &self {
             AppError::LimitExceeded { retry_after_secs, .. } => Some(*retry_after_secs),
             _ => None,
@@ -289,6 +354,9 @@ impl IntoResponse for AppError {
         let mut response = (status, Json(self.body(status, code))).into_response();
         if let Some(seconds) = retry_after {
             response.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+        }
+        if let Some(location) = location.and_then(|location| axum::http::HeaderValue::from_str(&location).ok()) {
+            response.headers_mut().insert(axum::http::header::LOCATION, location);
         }
         if challenge {
             response

@@ -12,7 +12,9 @@
 //! | `GET /api/v1/health` | [`health`] |
 //! | `/api/v1/aws/…`: status, refresh, live catalog, test, check, profiles, bind-required | [`aws`] |
 //! | `/api/v1/envs…`, `GET /api/v1/diff`, `POST /api/v1/promote`: environments, history, revert | [`envs`] |
+//! | `/api/v1/envs/{env}/requests…`: change requests on protected environments | [`requests`] |
 //! | `GET /v1/envs/{env}/inference.txt`, `GET /v1/envs/{env}/resolve` (for apps) | [`read_api`] |
+//! | `GET /signin`, `GET/POST/DELETE /api/v1/session`: signing in from a browser | [`session`] |
 //! | everything else: the UI, with `index.html` for unknown paths | [`assets`] |
 //!
 //! Every route of the bindings half also exists as `/api/v1/envs/{env}/…` ([`env::per_env`]);
@@ -28,12 +30,15 @@ mod aws;
 mod bindings;
 mod catalog;
 mod conditional;
+pub mod cors;
 mod env;
 mod envs;
 mod error;
 mod extract;
 mod health;
 mod read_api;
+mod requests;
+mod session;
 mod transfer;
 mod write;
 
@@ -81,9 +86,12 @@ pub struct AppState {
     /// Who may do what, when the server runs with an auth file; `None`: no authentication
     /// (and then the server listens on loopback only).
     pub auth: Option<Arc<Auth>>,
+    /// The origins whose pages may call the API (`serve --cors-origin`); `None`: no
+    /// cross-origin request is allowed, and no CORS header is sent.
+    pub cors_origins: Option<Arc<[cors::CorsOrigin]>>,
     /// Who changes made through this request are recorded under: `local` without auth, else
     /// the caller ([`env::InEnv`] sets it).
-    pub author: String,
+    pub author: Arc<str>,
     /// What test invocations may spend, shared by every request.
     pub cost_guard: Arc<CostGuard>,
     /// The model catalog the file is validated against, evaluated on today's date.
@@ -100,7 +108,8 @@ impl AppState {
             envs,
             env: EnvName::default(),
             auth: None,
-            author: SERVER_AUTHOR.to_owned(),
+            cors_origins: None,
+            author: Arc::from(SERVER_AUTHOR),
             cost_guard: Arc::default(),
             catalog: DatedCatalog::new(catalog),
             aws: Aws::from_chain(AwsSettings::default()),
@@ -124,7 +133,7 @@ impl AppState {
 
     /// Who a change made through this request is recorded under.
     fn meta(&self, reason: Option<String>) -> ChangeMeta {
-        ChangeMeta { author: self.author.clone(), reason }
+        ChangeMeta { author: self.author.to_string(), reason, approval: None }
     }
 
     /// The file, unless `headers`' `If-None-Match` names its current version. When one `stat`
@@ -173,6 +182,13 @@ impl AppState {
         self
     }
 
+    /// The same state with cross-origin requests allowed from `origins` (none: CORS stays off).
+    #[must_use]
+    pub fn with_cors_origins(mut self, origins: Vec<cors::CorsOrigin>) -> Self {
+        self.cors_origins = (!origins.is_empty()).then(|| origins.into());
+        self
+    }
+
     /// The same state with limits on what test invocations may spend.
     #[must_use]
     pub fn with_cost_guard(mut self, guard: CostGuard) -> Self {
@@ -198,15 +214,20 @@ pub fn router(state: AppState) -> Router {
         .merge(aws::router())
         .merge(read_api::router())
         .merge(envs::router())
+        .merge(requests::router())
+        .merge(session::router())
         // Applies to every route registered above.
         .method_not_allowed_fallback(method_not_allowed);
     // Each `Router::layer` call wraps every route once more, and axum clones each wrapping per
     // request; one call with both layers keeps that to one. (Compression skips the assets,
     // which carry their own Content-Encoding, and whatever is not JSON.)
     let authorize = state.auth.clone().map(|auth| middleware::from_fn_with_state(auth, access::authorize));
+    // Outside `authorize`: a preflight carries no credentials, and is answered before it.
+    let cors = state.cors_origins.as_deref().map(cors::layer);
     let layers = ServiceBuilder::new()
         .layer(middleware::from_fn(catch_and_log_failures))
         .layer(compress_json())
+        .option_layer(cors)
         .option_layer(authorize);
     Router::new()
         // Merged, not nested: each route names its whole path, since `nest` rebuilds the URI

@@ -3,7 +3,8 @@
 //!
 //! Bind, unbind, `PUT /bindings`, binding a newly created application profile and applying
 //! "bind all required" all reach the file through [`write_edit`], so when writes gain an
-//! environment and an author, this is the one function that changes.
+//! environment and an author, this is the one function that changes. On a protected
+//! environment (with auth on) it proposes the edit as a change request instead of saving it.
 
 use bedrock_binder_shared::api::BindingsResponse;
 use bedrock_binder_shared::validate::validate;
@@ -12,6 +13,7 @@ use bedrock_binder_shared::{Binding, Catalog, Diagnostic, Document};
 use super::conditional::Condition;
 use super::error::AppError;
 use super::{AppState, blocking};
+use crate::requests::Proposal;
 use crate::storage::ChangeKind;
 use crate::store::Snapshot;
 
@@ -36,6 +38,11 @@ impl Edited {
             });
         }
         Ok(Edited { document, diagnostics })
+    }
+
+    /// The new text.
+    pub(super) fn text(&self) -> &str {
+        self.document.as_str()
     }
 
     /// `text` with `binding` applied.
@@ -88,6 +95,17 @@ where
         if document.as_str() == snapshot.text {
             // Nothing to write; a missing file stays missing.
             return Ok(BindingsResponse::new(&document, snapshot.version, diagnostics, snapshot.existed));
+        }
+        if state.must_propose()? {
+            let proposal = Proposal {
+                kind: ChangeKind::Edit,
+                base: snapshot.version,
+                base_text: snapshot.text,
+                text: document.as_str().to_owned(),
+                from: None,
+                gate: None,
+            };
+            return Err(state.propose_instead(proposal, None));
         }
         let saved =
             state.envs.save(&state.env, &snapshot.version, document.as_str(), ChangeKind::Edit, state.meta(None));

@@ -9,15 +9,63 @@ use std::collections::BTreeSet;
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::env_name::EnvName;
 
-use super::{Change, ChangeKind, ChangeMeta, EnvSettings, HistoryEntry, Seq, Storage, StorageError, plan};
+use super::{Change, ChangeKind, ChangeMeta, EnvSettings, HistoryEntry, RecordKind, Seq, Storage, StorageError, plan};
 use crate::store::version_of;
+
+/// The contract's tests, one `#[test]` each, for a backend whose `run(test)` hands `test` a
+/// `make` of fresh, empty stores.
+macro_rules! contract_tests {
+    ($run:ident) => {
+        #[test]
+        fn environments_are_created_read_and_listed_in_name_order() {
+            $run(|make| $crate::storage::contract::contract_create_read_list(make));
+        }
+        #[test]
+        fn creating_an_existing_environment_is_refused() {
+            $run(|make| $crate::storage::contract::contract_create_only_if_absent(make));
+        }
+        #[test]
+        fn a_stale_text_write_is_refused_and_the_text_is_kept() {
+            $run(|make| $crate::storage::contract::contract_stale_write_is_refused(make));
+        }
+        #[test]
+        fn settings_round_trip_and_a_stale_settings_write_is_refused() {
+            $run(|make| $crate::storage::contract::contract_settings_round_trip(make));
+        }
+        #[test]
+        fn a_used_sequence_number_is_refused_and_the_entry_kept() {
+            $run(|make| $crate::storage::contract::contract_history_append_refuses_used_seq(make));
+        }
+        #[test]
+        fn an_entry_whose_environment_write_never_happened_is_not_committed() {
+            $run(|make| $crate::storage::contract::contract_crash_between_writes_commits_nothing(make));
+        }
+        #[test]
+        fn a_stale_or_empty_change_records_nothing() {
+            $run(|make| $crate::storage::contract::contract_refused_changes_record_nothing(make));
+        }
+        #[test]
+        fn a_deleted_environment_keeps_its_history_and_can_be_created_again() {
+            $run(|make| $crate::storage::contract::contract_delete_keeps_history(make));
+        }
+        #[test]
+        fn racing_writers_lose_no_update() {
+            $run(|make| $crate::storage::contract::contract_racing_writers_lose_no_update(make));
+        }
+        #[test]
+        fn records_are_created_once_and_read_back_by_number() {
+            $run(|make| $crate::storage::contract::contract_records_are_created_once(make));
+        }
+    };
+}
+pub(crate) use contract_tests;
 
 fn name(text: &str) -> EnvName {
     text.parse().unwrap_or_else(|error| panic!("{text}: {error}"))
 }
 
 fn meta() -> ChangeMeta {
-    ChangeMeta { author: "local".to_owned(), reason: None }
+    ChangeMeta { author: "local".to_owned(), reason: None, approval: None }
 }
 
 fn settings(description: &str) -> EnvSettings {
@@ -310,4 +358,28 @@ pub(crate) fn contract_racing_writers_lose_no_update<S: Storage>(make: impl Fn()
     for pair in committed.windows(2) {
         assert_eq!(pair[1].previous_text, pair[0].new_text, "the chain is unbroken at {}", pair[1].seq);
     }
+}
+
+/// Records are created once per number (a second create of the number is refused and keeps the
+/// first), read back by number whatever the order of creation, and kept per kind and per
+/// environment.
+pub(crate) fn contract_records_are_created_once<S: Storage>(make: impl Fn() -> S) {
+    let store = make();
+    let (prod, dev) = (name("prod"), name("dev"));
+    assert!(store.records(&prod, RecordKind::Request).expect("records").is_empty());
+    let number = |n| Seq::new(n).expect("non-zero");
+    assert!(store.create_record(&prod, RecordKind::Request, number(2), b"second").expect("create"));
+    assert!(store.create_record(&prod, RecordKind::Request, number(1), b"first").expect("create"));
+    assert!(!store.create_record(&prod, RecordKind::Request, number(1), b"again").expect("create"));
+    assert!(store.create_record(&prod, RecordKind::Decision, number(1), b"decided").expect("create"));
+    assert!(store.create_record(&dev, RecordKind::Request, number(1), b"dev's").expect("create"));
+    let read = |env, kind| -> Vec<(u64, Vec<u8>)> {
+        store.records(env, kind).expect("records").into_iter().map(|(n, bytes)| (n.get(), bytes)).collect()
+    };
+    assert_eq!(read(&prod, RecordKind::Request), [(1, b"first".to_vec()), (2, b"second".to_vec())]);
+    assert_eq!(read(&prod, RecordKind::Decision), [(1, b"decided".to_vec())]);
+    assert_eq!(read(&dev, RecordKind::Request), [(1, b"dev's".to_vec())]);
+    // Records are not environments, nor history.
+    assert!(store.list().expect("list").is_empty());
+    assert!(store.history(&prod).expect("history").is_empty());
 }

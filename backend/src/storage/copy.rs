@@ -52,7 +52,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let (from, to) = (LocalDirStore::new(dir.path().join("from")), LocalDirStore::new(dir.path().join("to")));
         let prod: EnvName = "prod".parse().expect("name");
-        let meta = || ChangeMeta { author: "me".to_owned(), reason: None };
+        let meta = || ChangeMeta { author: "me".to_owned(), reason: None, approval: None };
         let settings = EnvSettings { description: "production".to_owned(), protected: true, ..EnvSettings::default() };
         let change = Change::Create { text: "# prod\r\n".to_owned(), settings };
         from.commit(&prod, change, meta()).expect("create");

@@ -183,6 +183,42 @@ pub struct HistoryEntry {
     /// The settings after, when the change touches them.
     #[serde(default)]
     pub new_settings: Option<EnvSettings>,
+    /// Who approved it, when it was a change request on a protected environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+}
+
+/// The approval a change of a protected environment went through.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Approval {
+    /// The change request it applied.
+    pub request: u64,
+    /// The admin who approved it (never its author).
+    pub by: String,
+    /// What they said, if anything.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Immutable records an environment keeps besides its history, each numbered like history
+/// entries and created once (create-if-absent): what [`crate::requests`] is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    /// A change request on a protected environment.
+    Request,
+    /// The decision that closes a change request (rejected, or replaced by a rebase); at most
+    /// one per request, under the request's number.
+    Decision,
+}
+
+impl RecordKind {
+    /// The directory (or key prefix) of the records beside the environment's text.
+    pub fn dir(self) -> &'static str {
+        match self {
+            RecordKind::Request => "requests",
+            RecordKind::Decision => "decisions",
+        }
+    }
 }
 
 /// Who made a change and why; [`Storage::commit`] adds the rest.
@@ -192,6 +228,8 @@ pub struct ChangeMeta {
     pub author: String,
     /// Why, if said.
     pub reason: Option<String>,
+    /// The approval, when the change applies an approved change request.
+    pub approval: Option<Approval>,
 }
 
 /// A change for [`Storage::commit`] to record and apply.
@@ -358,6 +396,14 @@ pub trait Storage: Send + Sync {
     /// ([`StorageError::SeqTaken`] otherwise). The entry is never changed afterwards.
     fn append_history(&self, env: &EnvName, entry: &HistoryEntry) -> Result<(), StorageError>;
 
+    /// Stores `bytes` as record `number` of `kind`, only if that number is unused (`Ok(false)`
+    /// if it is taken). Like history entries, records are never changed afterwards and
+    /// outlive their environment.
+    fn create_record(&self, env: &EnvName, kind: RecordKind, number: Seq, bytes: &[u8]) -> Result<bool, StorageError>;
+
+    /// Every record of `kind`, by number.
+    fn records(&self, env: &EnvName, kind: RecordKind) -> Result<Vec<(Seq, Vec<u8>)>, StorageError>;
+
     /// Checks, changing nothing, that the store can be read and written, so that a server
     /// refuses to start rather than failing its first request. Local stores are checked by
     /// their first write.
@@ -462,6 +508,7 @@ fn plan(
         new_text: None,
         previous_settings: None,
         new_settings: None,
+        approval: meta.approval,
     };
     match (change, stored) {
         (Change::Create { text, settings }, None) => {
@@ -622,6 +669,7 @@ mod tests {
             new_text: None,
             previous_settings: None,
             new_settings: None,
+            approval: None,
         }
     }
 

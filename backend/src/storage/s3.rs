@@ -85,7 +85,7 @@ use bedrock_binder_shared::Version;
 use bedrock_binder_shared::env_name::EnvName;
 use futures_util::{StreamExt as _, TryStreamExt as _, future, stream};
 
-use super::{EnvSettings, EnvState, HistoryEntry, Seq, Storage, StorageError, StoredEnv, settings_bytes};
+use super::{EnvSettings, EnvState, HistoryEntry, RecordKind, Seq, Storage, StorageError, StoredEnv, settings_bytes};
 use crate::store::version_of;
 
 /// The environment's file, as TPipe reads it.
@@ -1047,15 +1047,20 @@ impl Inner {
 
     /// The history's entries by number, from one listing: no entry is read.
     async fn history_keys(&self, env: &EnvName) -> Result<Vec<(Seq, String)>, StorageError> {
-        let prefix = self.history_prefix(env);
+        self.numbered_keys(&self.history_prefix(env)).await
+    }
+
+    /// The numbered objects directly under `prefix` (`NNNNNNNNNNNN.json`), by number, from one
+    /// listing: none is read.
+    async fn numbered_keys(&self, prefix: &str) -> Result<Vec<(Seq, String)>, StorageError> {
         let mut numbered: Vec<(Seq, String)> = self
-            .list(&prefix, None)
+            .list(prefix, None)
             .await?
             .into_iter()
             .filter_map(|key| {
-                // Only `NNNNNNNNNNNN.json` directly under `history/` is an entry.
+                // Only `NNNNNNNNNNNN.json` directly under the prefix counts.
                 let seq = key
-                    .strip_prefix(&prefix)?
+                    .strip_prefix(prefix)?
                     .strip_suffix(".json")
                     .filter(|digits| digits.len() == SEQ_DIGITS && digits.bytes().all(|b| b.is_ascii_digit()))?
                     .parse()
@@ -1087,6 +1092,34 @@ impl Inner {
             .try_collect()
             .await?;
         Ok(entries.into_iter().flatten().collect())
+    }
+
+    fn record_prefix(&self, env: &EnvName, kind: RecordKind) -> String {
+        self.env_key(env, &format!("{}/", kind.dir()))
+    }
+
+    async fn create_record(
+        &self,
+        env: &EnvName,
+        kind: RecordKind,
+        number: Seq,
+        bytes: &[u8],
+    ) -> Result<bool, StorageError> {
+        let key = format!("{}{:0width$}.json", self.record_prefix(env, kind), number.get(), width = SEQ_DIGITS);
+        Ok(matches!(self.put(&key, bytes, &Condition::Absent).await?, Written::Stored(_)))
+    }
+
+    async fn records(&self, env: &EnvName, kind: RecordKind) -> Result<Vec<(Seq, Vec<u8>)>, StorageError> {
+        let numbered = self.numbered_keys(&self.record_prefix(env, kind)).await?;
+        let records: Vec<Option<(Seq, Vec<u8>)>> = stream::iter(numbered)
+            .map(|(number, key)| async move {
+                // Records are never removed; one gone since the listing was removed by hand.
+                Ok::<_, StorageError>(self.get(&key).await?.map(|object| (number, object.bytes)))
+            })
+            .buffered(CONCURRENT_READS)
+            .try_collect()
+            .await?;
+        Ok(records.into_iter().flatten().collect())
     }
 
     async fn check_access(&self) -> Result<(), StorageError> {
@@ -1190,6 +1223,16 @@ impl Storage for S3Store {
         self.run(|inner| async move { inner.history(&env).await })
     }
 
+    fn create_record(&self, env: &EnvName, kind: RecordKind, number: Seq, bytes: &[u8]) -> Result<bool, StorageError> {
+        let (env, bytes) = (env.clone(), bytes.to_vec());
+        self.run(|inner| async move { inner.create_record(&env, kind, number, &bytes).await })
+    }
+
+    fn records(&self, env: &EnvName, kind: RecordKind) -> Result<Vec<(Seq, Vec<u8>)>, StorageError> {
+        let env = env.clone();
+        self.run(|inner| async move { inner.records(&env, kind).await })
+    }
+
     fn next_seq(&self, env: &EnvName) -> Result<Seq, StorageError> {
         let env = env.clone();
         let keys = self.run(|inner| async move { inner.history_keys(&env).await })?;
@@ -1216,7 +1259,7 @@ mod tests {
     use aws_sdk_s3::primitives::SdkBody;
 
     use super::*;
-    use crate::storage::{Change, ChangeKind, ChangeMeta, contract};
+    use crate::storage::{Change, ChangeKind, ChangeMeta};
 
     /// The moto server of this test process: started by the first test that needs it, and
     /// stopped when the process exits (see [`start_moto`]).
@@ -1333,50 +1376,7 @@ mod tests {
         text.parse().expect("valid environment name")
     }
 
-    #[test]
-    fn environments_are_created_read_and_listed_in_name_order() {
-        run(|make| contract::contract_create_read_list(make));
-    }
-
-    #[test]
-    fn creating_an_existing_environment_is_refused() {
-        run(|make| contract::contract_create_only_if_absent(make));
-    }
-
-    #[test]
-    fn a_stale_text_write_is_refused_and_the_text_is_kept() {
-        run(|make| contract::contract_stale_write_is_refused(make));
-    }
-
-    #[test]
-    fn settings_round_trip_and_a_stale_settings_write_is_refused() {
-        run(|make| contract::contract_settings_round_trip(make));
-    }
-
-    #[test]
-    fn a_used_sequence_number_is_refused_and_the_entry_kept() {
-        run(|make| contract::contract_history_append_refuses_used_seq(make));
-    }
-
-    #[test]
-    fn an_entry_whose_environment_write_never_happened_is_not_committed() {
-        run(|make| contract::contract_crash_between_writes_commits_nothing(make));
-    }
-
-    #[test]
-    fn a_stale_or_empty_change_records_nothing() {
-        run(|make| contract::contract_refused_changes_record_nothing(make));
-    }
-
-    #[test]
-    fn a_deleted_environment_keeps_its_history_and_can_be_created_again() {
-        run(|make| contract::contract_delete_keeps_history(make));
-    }
-
-    #[test]
-    fn racing_writers_lose_no_update() {
-        run(|make| contract::contract_racing_writers_lose_no_update(make));
-    }
+    crate::storage::contract::contract_tests!(run);
 
     #[test]
     fn the_layout_under_the_prefix_is_the_local_stores() {
@@ -1384,7 +1384,7 @@ mod tests {
         let store = store_at(&format!("s3://{bucket}/team/bindings"));
         let env = name("prod");
         let text = "# comment\r\namazon.nova-pro-v1:0 = us.amazon.nova-pro-v1:0\n\n";
-        let meta = ChangeMeta { author: "me".to_owned(), reason: None };
+        let meta = ChangeMeta { author: "me".to_owned(), reason: None, approval: None };
         let change = Change::Create { text: text.to_owned(), settings: EnvSettings::default() };
         store.commit(&env, change, meta).expect("create");
         let mut keys = store.run(|inner| async move { inner.list("", None).await }).expect("list");
@@ -1452,7 +1452,7 @@ mod tests {
         replicas[0].create(&env, "", &EnvSettings::default()).expect("create");
         let stored = replicas[0].read(&env).expect("read").expect("exists");
         let change = Change::Text { kind: ChangeKind::Edit, expected: stored.state.text.clone(), text: "x\n".into() };
-        let meta = ChangeMeta { author: String::new(), reason: None };
+        let meta = ChangeMeta { author: String::new(), reason: None, approval: None };
         let planned = super::super::plan(&env, Some(&stored), &change, meta).expect("plan");
         let barrier = Barrier::new(WRITERS);
         let results: Vec<Result<usize, StorageError>> = std::thread::scope(|scope| {

@@ -21,7 +21,10 @@ use std::path::{Path, PathBuf};
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::env_name::EnvName;
 
-use super::{EnvSettings, EnvState, HistoryEntry, LocalDirStore, Storage, StorageError, StoredEnv, settings_bytes};
+use super::{
+    EnvSettings, EnvState, HistoryEntry, LocalDirStore, RecordKind, Seq, Storage, StorageError, StoredEnv,
+    settings_bytes,
+};
 use crate::store::{FileStore, lock_dir, replace_file, version_of};
 
 /// The settings file in the file's state directory.
@@ -193,6 +196,22 @@ impl Storage for SingleFileStore {
         }
     }
 
+    fn create_record(&self, env: &EnvName, kind: RecordKind, number: Seq, bytes: &[u8]) -> Result<bool, StorageError> {
+        match &self.history {
+            Some(history) => history.create_record(env, kind, number, bytes),
+            None => Err(StorageError::Unsupported(
+                "change requests need a state directory for the file, and this user has none".to_owned(),
+            )),
+        }
+    }
+
+    fn records(&self, env: &EnvName, kind: RecordKind) -> Result<Vec<(Seq, Vec<u8>)>, StorageError> {
+        match &self.history {
+            Some(history) => history.records(env, kind),
+            None => Ok(Vec::new()),
+        }
+    }
+
     fn history(&self, env: &EnvName) -> Result<Vec<HistoryEntry>, StorageError> {
         match &self.history {
             Some(history) => history.history(env),
@@ -219,7 +238,7 @@ mod tests {
         let empty = store.read(&default_env()).expect("read").expect("default always exists");
         assert!(!empty.existed, "a missing file reads as the empty environment");
         let text = "# mine\r\namazon.nova-pro-v1:0=us.amazon.nova-pro-v1:0\r\n";
-        let meta = ChangeMeta { author: "me".to_owned(), reason: None };
+        let meta = ChangeMeta { author: "me".to_owned(), reason: None, approval: None };
         let change = Change::Text { kind: ChangeKind::Edit, expected: empty.state.text, text: text.to_owned() };
         store.commit(&default_env(), change, meta).expect("commit");
         assert_eq!(fs::read(&file).expect("file"), text.as_bytes());

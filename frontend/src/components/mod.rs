@@ -12,4 +12,5 @@ pub mod env_switcher;
 pub mod line_diagnostics;
 pub mod load;
 pub mod profile_picker;
+pub mod signed_in;
 pub mod test_panel;

@@ -20,7 +20,7 @@ pub fn main_pages(tab: Tab) -> AnyView {
         Tab::Catalog => view! { <catalog::CatalogPage /> }.into_any(),
         Tab::Raw => view! { <raw_editor::RawEditorPage /> }.into_any(),
         Tab::Transfer => view! { <transfer::TransferPage /> }.into_any(),
-        Tab::Aws | Tab::Envs | Tab::Promote | Tab::History => elsewhere(use_ctx(), tab),
+        Tab::Aws | Tab::Envs | Tab::Promote | Tab::History | Tab::Requests => elsewhere(use_ctx(), tab),
     }
 }
 

@@ -30,7 +30,15 @@ pub fn kind_label(kind: ChangeKind) -> &'static str {
 
 /// A change in one line: `promote by local, 2026-11-23 14:05 UTC`.
 pub fn change_text(change: &ChangeSummary) -> String {
-    format!("{} by {}, {}", kind_label(change.kind), change.author, time_text(change.time_ms))
+    match &change.approver {
+        Some(approver) => format!(
+            "{} by {}, approved by {approver}, {}",
+            kind_label(change.kind),
+            change.author,
+            time_text(change.time_ms)
+        ),
+        None => format!("{} by {}, {}", kind_label(change.kind), change.author, time_text(change.time_ms)),
+    }
 }
 
 /// A binding's value as a table cell shows it: `not bound`, `direct` (bound to be called by
@@ -138,8 +146,12 @@ mod tests {
             author: "local".to_owned(),
             kind: ChangeKind::Promote,
             reason: None,
+            approver: None,
+            request: None,
         };
         assert_eq!(change_text(&change), "promote by local, 2026-11-23 14:05 UTC");
+        let approved = ChangeSummary { approver: Some("ada".to_owned()), request: Some(2), ..change };
+        assert_eq!(change_text(&approved), "promote by local, approved by ada, 2026-11-23 14:05 UTC");
     }
 
     #[test]

@@ -54,18 +54,29 @@ pub enum Tab {
     Promote,
     /// The current environment's history, with revert.
     History,
+    /// The current environment's change requests, with approve and reject.
+    Requests,
 }
 
 impl Tab {
     /// Every tab, in navigation order.
-    pub const ALL: [Tab; 8] =
-        [Tab::Bindings, Tab::Catalog, Tab::Aws, Tab::Raw, Tab::Transfer, Tab::Envs, Tab::Promote, Tab::History];
+    pub const ALL: [Tab; 9] = [
+        Tab::Bindings,
+        Tab::Catalog,
+        Tab::Aws,
+        Tab::Raw,
+        Tab::Transfer,
+        Tab::Envs,
+        Tab::Promote,
+        Tab::History,
+        Tab::Requests,
+    ];
 
     /// The bundle the tab lives in.
     pub fn site(self) -> Site {
         match self {
             Tab::Aws => Site::Aws,
-            Tab::Envs | Tab::Promote | Tab::History => Site::Envs,
+            Tab::Envs | Tab::Promote | Tab::History | Tab::Requests => Site::Envs,
             Tab::Bindings | Tab::Catalog | Tab::Raw | Tab::Transfer => Site::Main,
         }
     }
@@ -108,6 +119,7 @@ impl Tab {
             "envs" => Tab::Envs,
             "promote" => Tab::Promote,
             "history" => Tab::History,
+            "requests" => Tab::Requests,
             _ => Tab::Bindings,
         }
     }
@@ -123,6 +135,7 @@ impl Tab {
             Tab::Envs => "#/envs",
             Tab::Promote => "#/promote",
             Tab::History => "#/history",
+            Tab::Requests => "#/requests",
         }
     }
 
@@ -137,6 +150,7 @@ impl Tab {
             Tab::Envs => "Environments",
             Tab::Promote => "Promote",
             Tab::History => "History",
+            Tab::Requests => "Requests",
         }
     }
 
@@ -151,6 +165,7 @@ impl Tab {
             Tab::Envs => "nav-envs",
             Tab::Promote => "nav-promote",
             Tab::History => "nav-history",
+            Tab::Requests => "nav-requests",
         }
     }
 }

@@ -23,7 +23,8 @@ pub struct EnvSettings {
     pub aws_profile: Option<String>,
     /// The region AWS calls default to for this environment.
     pub region: Option<Region>,
-    /// Whether changes need approval (shown; enforced once roles exist).
+    /// Whether changes need approval: on a server with auth, a change becomes a change request
+    /// that another admin approves.
     pub protected: bool,
 }
 
@@ -88,6 +89,12 @@ pub struct ChangeSummary {
     /// Why, if the author said.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Who approved it, when it applied a change request on a protected environment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    /// The change request it applied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<u64>,
 }
 
 /// One environment in `GET /api/v1/envs`, and `GET /api/v1/envs/{env}`.

@@ -10,8 +10,10 @@
 //! The UI is embedded in the binary only if `frontend/dist` existed when the backend was built:
 //! `scripts/test.sh` builds it first. Chromium comes from `scripts/setup.sh chromium`.
 
+mod approvals_journey;
 mod aws_journey;
 mod bundle;
 mod envs_journey;
 mod harness;
 mod journeys;
+mod session_journey;

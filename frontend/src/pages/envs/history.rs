@@ -125,7 +125,15 @@ fn Entry(item: HistoryItem, reload: Callback<()>) -> impl IntoView {
             <h3>
                 {format!("#{seq} ")} <span class=format!("badge kind-{kind}")>{kind}</span>
             </h3>
-            <p class="meta">"by " {summary.author.clone()} ", " {when}</p>
+            <p class="meta">
+                "by " {summary.author.clone()}
+                {summary
+                    .approver
+                    .clone()
+                    .map(|approver| {
+                        view! { ", approved by " <span data-testid="history-approver">{approver}</span> }
+                    })} ", " {when}
+            </p>
             {summary.reason.clone().map(|reason| view! { <p class="reason" data-testid="history-reason">"“" {reason} "”"</p> })}
             {bindings}
             {settings}

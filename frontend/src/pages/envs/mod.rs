@@ -1,6 +1,7 @@
 //! The environment pages, a bundle of their own at `/envs` (src/state/route.rs says why): the
 //! environments with create and delete ([`list`]), diff and promote between two
-//! ([`promote`]), and the page's environment's history with revert ([`history`]).
+//! ([`promote`]), the page's environment's history with revert ([`history`]), and its change
+//! requests with approve and reject ([`requests`]).
 
 use leptos::prelude::*;
 
@@ -9,12 +10,14 @@ use crate::state::route::Tab;
 pub mod history;
 pub mod list;
 pub mod promote;
+pub mod requests;
 
 /// The environments bundle's pages.
 pub fn envs_pages(tab: Tab) -> AnyView {
     match tab {
         Tab::Promote => view! { <promote::PromotePage /> }.into_any(),
         Tab::History => view! { <history::HistoryPage /> }.into_any(),
+        Tab::Requests => view! { <requests::RequestsPage /> }.into_any(),
         // `Tab::shown` gives this bundle only its own tabs; the list is its first page.
         _ => view! { <list::EnvsPage /> }.into_any(),
     }

@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use bedrock_binder_shared::api::{
-    EnvDiffResponse, EnvListResponse, GateFinding, GateReport, GateSeverity, PromoteResponse,
+    EnvDiffResponse, EnvListResponse, GateFinding, GateReport, GateSeverity, PromoteResponse, ProposeRequest,
 };
 use bedrock_binder_shared::env_name::EnvName;
 use bedrock_binder_shared::promote::BindingChange;
@@ -21,7 +21,7 @@ use crate::components::load::LoadError;
 use crate::ctx::{Ctx, use_ctx};
 use crate::state::envs::{Difference, value_text};
 use crate::state::error::PRECONDITION_FAILED;
-use crate::state::promote::{apply_blocker, gate_counts, promotable, request};
+use crate::state::promote::{apply_blocker, gate_counts, promotable, reason, request};
 
 /// The page.
 #[component]
@@ -70,6 +70,8 @@ struct Form {
     /// Whether a preview or an apply is in flight.
     sending: RwSignal<bool>,
     diff: LocalResource<Option<Result<EnvDiffResponse, ApiError>>>,
+    /// The protected environments: a promote into one is proposed as a change request.
+    protected: StoredValue<Vec<String>>,
 }
 
 impl Form {
@@ -121,6 +123,9 @@ fn PromoteForm(list: Arc<EnvListResponse>) -> impl IntoView {
         preview: RwSignal::new(None),
         sending: RwSignal::new(false),
         diff,
+        protected: StoredValue::new(
+            list.envs.iter().filter(|env| env.settings.protected).map(|env| env.name.clone()).collect(),
+        ),
     };
     // Every promotable model is ticked whenever a new diff arrives, and a preview of the old
     // choice no longer says what Apply would write.
@@ -324,6 +329,36 @@ fn PreviewSection(form: Form) -> impl IntoView {
             || form.chosen.with(BTreeSet::is_empty)
             || form.from.with(|from| form.to.with(|to| from == to))
     };
+    // Into a protected environment, a promote is proposed for another admin to approve; an
+    // editor may propose what only an admin may apply.
+    let into_protected = move || form.to.with(|to| form.protected.with_value(|protected| protected.contains(to)));
+    let run_propose = move |_| {
+        let Some((from, to)) = form.pair() else { return };
+        let body = ProposeRequest {
+            from: Some(from.to_string()),
+            models: form.chosen.get_untracked().into_iter().collect(),
+            text: None,
+            reason: reason(&form.reason.get_untracked()),
+        };
+        form.sending.set(true);
+        spawn_local(async move {
+            let answer = api::propose(&to, &body).await;
+            form.sending.set(false);
+            match answer {
+                Ok(request) => {
+                    form.preview.set(None);
+                    ctx.say(
+                        format!(
+                            "Proposed change request #{} for {to}: another admin must approve it (see its Requests page).",
+                            request.id
+                        ),
+                        false,
+                    );
+                }
+                Err(error) => ctx.say(format!("Could not propose the promote: {error}"), true),
+            }
+        });
+    };
     view! {
         <div class="field grow">
             <label for="promote-reason">"Reason"</label>
@@ -340,6 +375,22 @@ fn PreviewSection(form: Form) -> impl IntoView {
             <button type="button" data-testid="promote-preview" disabled=cannot_preview on:click=run_preview>
                 "Preview"
             </button>
+            {move || {
+                into_protected()
+                    .then(|| {
+                        view! {
+                            <button
+                                type="button"
+                                class="primary"
+                                data-testid="promote-propose"
+                                disabled=cannot_preview
+                                on:click=run_propose
+                            >
+                                "Propose for approval"
+                            </button>
+                        }
+                    })
+            }}
             <span class="meta">
                 {move || {
                     let count = form.chosen.with(BTreeSet::len);
