@@ -17,7 +17,8 @@ use bedrock_binder_shared::api::{
     CatalogResponse, ChangeRequest, ChangeRequestList, CheckRequest, CheckResponse, CreateEnvRequest,
     CreateProfileRequest, CreateProfileResponse, DecideRequest, DeleteProfileResponse, EnvDiffResponse,
     EnvListResponse, EnvSummary, HistoryResponse, ImportPreview, ProfilesResponse, PromoteRequest, PromoteResponse,
-    ProposeRequest, RefreshProgress, RefreshRequest, RevertRequest, TestRequest, TestStreamEvent, UnbindRequest,
+    ProposeRequest, RefreshProgress, RefreshRequest, RevertRequest, SessionInfo, TestRequest, TestStreamEvent,
+    UnbindRequest,
 };
 use bedrock_binder_shared::api::{CSRF_HEADER, CSRF_HEADER_VALUE};
 use bedrock_binder_shared::env_name::EnvName;
@@ -187,6 +188,12 @@ pub async fn signed_in_name() -> Result<String, ApiError> {
         name: String,
     }
     Ok(json::<Named>(send("GET", "/session", None, None).await?)?.name)
+}
+
+/// `GET /api/v1/session`: who the session is, with their grants (the environment pages hide
+/// what the role does not allow).
+pub async fn session() -> Result<SessionInfo, ApiError> {
+    json(send("GET", "/session", None, None).await?)
 }
 
 /// `DELETE /api/v1/session`: signs out (the server tells the browser to drop the cookie).

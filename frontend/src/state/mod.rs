@@ -9,6 +9,7 @@ pub mod editor;
 pub mod envs;
 pub mod error;
 pub mod pending_write;
+pub mod permissions;
 pub mod picker;
 pub mod promote;
 pub mod route;

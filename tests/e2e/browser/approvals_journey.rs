@@ -83,6 +83,15 @@ async fn an_editor_proposes_a_promote_to_protected_prod_and_an_admin_approves_it
         page.find(&testid("promote-to")).await?.select_by_value("prod").await?;
         page.find(&row("diff-row", NOVA_LITE)).await?;
         page.find(&testid("promote-reason")).await?.send_keys("Nova Lite through the US profile").await?;
+        // The page hides what an editor may not do: previewing a promote needs an admin.
+        let preview = page.find(&testid("promote-preview")).await?;
+        let on_page = &page;
+        page.wait_for("Preview to be hidden from an editor", move || {
+            let preview = preview.clone();
+            async move { Ok((!preview.is_displayed().await?).then_some(())) }
+        })
+        .await?;
+        assert!(on_page.try_find(&testid("env-create")).await?.is_none());
         let propose = page.find(&testid("promote-propose")).await?;
         page.wait_enabled(&propose, "Propose for approval").await?;
         propose.click().await?;

@@ -4,6 +4,7 @@
 //! Revert asks for a reason, then restores it as a new change, made against the file's current
 //! version (`If-Match`), and the history loads again.
 
+use bedrock_binder_shared::access::Role;
 use bedrock_binder_shared::api::{HistoryItem, RevertRequest};
 use bedrock_binder_shared::diff::has_changes;
 use leptos::prelude::*;
@@ -60,6 +61,7 @@ pub fn HistoryPage() -> impl IntoView {
 #[component]
 fn Entry(item: HistoryItem, reload: Callback<()>) -> impl IntoView {
     let ctx = use_ctx();
+    let permissions = super::permissions();
     let HistoryItem { summary, changes, lines, settings, revertible, undoable } = item;
     let seq = summary.seq;
     let kind = kind_label(summary.kind);
@@ -138,8 +140,11 @@ fn Entry(item: HistoryItem, reload: Callback<()>) -> impl IntoView {
             {bindings}
             {settings}
             {line_diff}
-            {undoable.then(|| view! { <Revert ctx=ctx seq=seq undo=true reload=reload /> })}
-            {revertible.then(|| view! { <Revert ctx=ctx seq=seq undo=false reload=reload /> })}
+            // Reverting is an edit: it needs the editor role here.
+            <div hidden=move || !permissions.with(|may| may.may(Role::Editor, ctx.env))>
+                {undoable.then(|| view! { <Revert ctx=ctx seq=seq undo=true reload=reload /> })}
+                {revertible.then(|| view! { <Revert ctx=ctx seq=seq undo=false reload=reload /> })}
+            </div>
         </article>
     }
 }

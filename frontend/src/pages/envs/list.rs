@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use bedrock_binder_shared::Version;
+use bedrock_binder_shared::access::Role;
 use bedrock_binder_shared::api::{EnvListResponse, EnvSummary, StoreKind};
 use bedrock_binder_shared::env_name::EnvName;
 use leptos::prelude::*;
@@ -75,7 +76,13 @@ fn EnvsTable(list: Arc<EnvListResponse>, reload: Callback<()>) -> impl IntoView 
             {rows}
         </table>
         {if editable {
-            view! { <CreateForm names=names reload=reload /> }.into_any()
+            let permissions = super::permissions();
+            let form = move || {
+                permissions
+                    .with(|may| may.may_somewhere(Role::Admin))
+                    .then(|| view! { <CreateForm names=names.clone() reload=reload /> })
+            };
+            form.into_any()
         } else {
             view! {
                 <p class="notice" data-testid="envs-file-store">
@@ -101,6 +108,10 @@ fn EnvRow(
     let ctx = use_ctx();
     let name = env.name.clone();
     let is_current = name == ctx.env.as_str();
+    let may_delete = super::permissions();
+    let delete_label = format!("Delete {name}");
+    let env_name: Option<EnvName> = name.parse().ok();
+    let env_name = move || env_name.clone();
     let link = name.parse::<EnvName>().map(|parsed| Tab::Bindings.address(&parsed)).unwrap_or_default();
     let [description, profile, region, protected] = settings_fields(&env.settings).map(|(_, value)| value);
     let last = env.last_change.as_ref().map_or_else(
@@ -174,19 +185,21 @@ fn EnvRow(
                 <td data-label="Bindings" data-testid="env-bindings">{env.bindings}</td>
                 <td data-label="Last change" data-testid="env-last-change">{last}</td>
                 <td class="row-actions">
-                    {editable
-                        .then(|| {
+                    {move || {
+                        (editable && env_name().is_some_and(|env| may_delete.with(|may| may.may(Role::Admin, &env))))
+                            .then(|| {
                             view! {
                                 <button
                                     type="button"
                                     data-testid="env-delete"
-                                    aria-label=format!("Delete {name}")
-                                    on:click=ask
+                                    aria-label=delete_label.clone()
+                                    on:click=ask.clone()
                                 >
                                     "Delete…"
                                 </button>
                             }
-                        })}
+                            })
+                    }}
                 </td>
             </tr>
             {confirm_row}

@@ -4,7 +4,9 @@
 //! requests with approve and reject ([`requests`]).
 
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
+use crate::state::permissions::Permissions;
 use crate::state::route::Tab;
 
 pub mod history;
@@ -12,8 +14,21 @@ pub mod list;
 pub mod promote;
 pub mod requests;
 
+/// What the user may do, as the pages of this bundle read it.
+pub(crate) fn permissions() -> RwSignal<Permissions> {
+    use_context().unwrap_or_else(|| RwSignal::new(Permissions::default()))
+}
+
 /// The environments bundle's pages.
 pub fn envs_pages(tab: Tab) -> AnyView {
+    let permissions = RwSignal::new(Permissions::default());
+    spawn_local(async move {
+        // Unknown (an error) keeps the role-bound buttons hidden; the pages still load.
+        if let Ok(session) = crate::api::session().await {
+            permissions.set(Permissions::of(session));
+        }
+    });
+    provide_context(permissions);
     match tab {
         Tab::Promote => view! { <promote::PromotePage /> }.into_any(),
         Tab::History => view! { <history::HistoryPage /> }.into_any(),

@@ -7,6 +7,7 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use bedrock_binder_shared::access::Role;
 use bedrock_binder_shared::api::{
     EnvDiffResponse, EnvListResponse, GateFinding, GateReport, GateSeverity, PromoteResponse, ProposeRequest,
 };
@@ -332,6 +333,12 @@ fn PreviewSection(form: Form) -> impl IntoView {
     // Into a protected environment, a promote is proposed for another admin to approve; an
     // editor may propose what only an admin may apply.
     let into_protected = move || form.to.with(|to| form.protected.with_value(|protected| protected.contains(to)));
+    // Previewing and applying a promote need the admin role on the target; proposing one, an
+    // editor's.
+    let permissions = super::permissions();
+    let may_on_target = move |role: Role| {
+        form.to.with(|to| to.parse::<EnvName>().is_ok_and(|to| permissions.with(|may| may.may(role, &to))))
+    };
     let run_propose = move |_| {
         let Some((from, to)) = form.pair() else { return };
         let body = ProposeRequest {
@@ -372,11 +379,17 @@ fn PreviewSection(form: Form) -> impl IntoView {
             />
         </div>
         <div class="actions">
-            <button type="button" data-testid="promote-preview" disabled=cannot_preview on:click=run_preview>
+            <button
+                type="button"
+                data-testid="promote-preview"
+                hidden=move || !may_on_target(Role::Admin)
+                disabled=cannot_preview
+                on:click=run_preview
+            >
                 "Preview"
             </button>
             {move || {
-                into_protected()
+                (into_protected() && may_on_target(Role::Editor))
                     .then(|| {
                         view! {
                             <button

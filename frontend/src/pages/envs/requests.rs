@@ -5,6 +5,7 @@
 //! against) or rejected, with a comment; a stale one (the environment moved since) can be
 //! rebased into a new request.
 
+use bedrock_binder_shared::access::Role;
 use bedrock_binder_shared::api::{ChangeRequest, DecideRequest, RequestStatus};
 use bedrock_binder_shared::diff::has_changes;
 use leptos::prelude::*;
@@ -168,6 +169,10 @@ fn Request(request: ChangeRequest, reload: Callback<()>) -> impl IntoView {
         });
     };
     let field_id = format!("request-comment-{id}");
+    // Approving and rejecting need the admin role here, rebasing an editor's.
+    let permissions = super::permissions();
+    let needed = if request.status == RequestStatus::Stale { Role::Editor } else { Role::Admin };
+    let allowed = move || permissions.with(|may| may.may(needed, ctx.env));
     let actions = match request.status {
         RequestStatus::Open => Some(
             view! {
@@ -250,7 +255,7 @@ fn Request(request: ChangeRequest, reload: Callback<()>) -> impl IntoView {
             {gate}
             {line_diff}
             {decision}
-            {actions}
+            <div hidden=move || !allowed()>{actions}</div>
         </article>
     }
 }
