@@ -36,18 +36,57 @@ const TEMP_ATTEMPTS: usize = 100;
 /// Makes temp names unique among the threads of one process; the pid covers other processes.
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// The binding file at one path. Holds no handle: each call opens the file afresh.
+/// The binding file at one path. Holds no handle to the file: each call opens it afresh.
 #[derive(Debug)]
 pub struct FileStore {
     path: PathBuf,
     /// The version of the content last read, with the file's stamp at the time; see
     /// [`FileStore::unchanged_version`].
     known: Mutex<Option<(Stamp, Version)>>,
+    /// For a file in a store of environments: its directory, kept open, so that a `stat` looks
+    /// up one name rather than walking the whole path (the read API's 304 path stats on every
+    /// request). `None` for a file that may sit behind a symlinked directory.
+    dir: Option<DirHandle>,
+}
+
+/// A directory opened once and reopened after it fails (removed, or replaced).
+#[derive(Debug)]
+struct DirHandle {
+    path: PathBuf,
+    file_name: OsString,
+    handle: Mutex<Option<std::sync::Arc<std::os::fd::OwnedFd>>>,
+}
+
+impl DirHandle {
+    /// The stamp of the file, looked up in the directory handle; `None` if it cannot be read.
+    fn stamp(&self) -> Option<Stamp> {
+        let handle = {
+            let mut handle = self.handle.lock().unwrap_or_else(PoisonError::into_inner);
+            if handle.is_none() {
+                let flags = rustix::fs::OFlags::PATH | rustix::fs::OFlags::DIRECTORY | rustix::fs::OFlags::CLOEXEC;
+                *handle = rustix::fs::open(&self.path, flags, rustix::fs::Mode::empty()).ok().map(std::sync::Arc::new);
+            }
+            handle.clone()?
+        };
+        match rustix::fs::statat(&*handle, self.file_name.as_os_str(), rustix::fs::AtFlags::empty()) {
+            Ok(stat) => Some(Stamp::of_stat(&stat)),
+            Err(_) => {
+                // Gone, or the directory was replaced: open it again next time.
+                *self.handle.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                None
+            }
+        }
+    }
 }
 
 impl Clone for FileStore {
     fn clone(&self) -> Self {
-        FileStore { path: self.path.clone(), known: Mutex::new(self.remembered()) }
+        let dir = self.dir.as_ref().map(|dir| DirHandle {
+            path: dir.path.clone(),
+            file_name: dir.file_name.clone(),
+            handle: Mutex::new(None),
+        });
+        FileStore { path: self.path.clone(), known: Mutex::new(self.remembered()), dir }
     }
 }
 
@@ -70,6 +109,18 @@ impl Stamp {
         #[cfg(not(unix))]
         let (device, inode) = (0, 0);
         Some(Stamp { device, inode, len: metadata.len(), modified: metadata.modified().ok()? })
+    }
+
+    /// The same stamp from a `stat` (what [`DirHandle::stamp`] reads).
+    fn of_stat(stat: &rustix::fs::Stat) -> Stamp {
+        let seconds = u64::try_from(stat.st_mtime).unwrap_or_default();
+        let nanos = u32::try_from(stat.st_mtime_nsec).unwrap_or_default();
+        Stamp {
+            device: stat.st_dev,
+            inode: stat.st_ino,
+            len: u64::try_from(stat.st_size).unwrap_or_default(),
+            modified: SystemTime::UNIX_EPOCH + Duration::new(seconds, nanos),
+        }
     }
 
     /// Whether the stamp can stand for the content. A write in the same clock tick as the
@@ -151,7 +202,30 @@ impl FileStore {
     /// A store for the file at `path`. Nothing is touched until [`load`](Self::load) or
     /// [`save`](Self::save).
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        FileStore { path: path.into(), known: Mutex::new(None) }
+        FileStore { path: path.into(), known: Mutex::new(None), dir: None }
+    }
+
+    /// A store for the file at `path` in a store of environments, whose directory is kept open
+    /// for the stats of [`unchanged_version`](Self::unchanged_version). For a directory that
+    /// is never a symlink someone retargets (a symlinked directory would keep naming the old
+    /// target).
+    pub fn in_store_dir(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        let dir = match (path.parent(), path.file_name()) {
+            (Some(dir), Some(file_name)) if !dir.as_os_str().is_empty() => {
+                Some(DirHandle { path: dir.to_path_buf(), file_name: file_name.to_owned(), handle: Mutex::new(None) })
+            }
+            _ => None,
+        };
+        FileStore { path, known: Mutex::new(None), dir }
+    }
+
+    /// The file's stamp now, if it can be read.
+    fn stamp(&self) -> Option<Stamp> {
+        match &self.dir {
+            Some(dir) => dir.stamp(),
+            None => fs::metadata(&self.path).ok().as_ref().and_then(Stamp::of),
+        }
     }
 
     /// The path as given (before any symlink is followed); errors name this path.
@@ -162,14 +236,14 @@ impl FileStore {
     /// Reads the whole file. A missing file reads as empty text with `existed: false` and
     /// the version of empty bytes.
     pub fn load(&self) -> Result<Snapshot, StoreError> {
-        let before = fs::metadata(&self.path).ok().as_ref().and_then(Stamp::of);
+        let before = self.stamp();
         let (bytes, existed) = match fs::read(&self.path) {
             Ok(bytes) => (bytes, true),
             Err(error) if error.kind() == io::ErrorKind::NotFound => (Vec::new(), false),
             Err(source) => return Err(self.read_error(source)),
         };
         let version = version_of(&bytes);
-        let after = fs::metadata(&self.path).ok().as_ref().and_then(Stamp::of);
+        let after = self.stamp();
         // Remember the version only if nothing moved while we read and the stamp is settled.
         if let (Some(before), Some(after)) = (before, after)
             && before == after
@@ -191,7 +265,7 @@ impl FileStore {
     /// a stamp is only remembered once its time is safely in the past.
     pub fn unchanged_version(&self) -> Option<Version> {
         let (known, version) = self.remembered()?;
-        let now = fs::metadata(&self.path).ok().as_ref().and_then(Stamp::of)?;
+        let now = self.stamp()?;
         (now == known).then_some(version)
     }
 
@@ -615,31 +689,39 @@ mod tests {
         }
     }
 
+    /// Both ways of stamping a file: by its path, and by name in its directory kept open.
+    fn both_stores(path: &Path) -> [(&'static str, FileStore); 2] {
+        [("by path", FileStore::new(path)), ("in its open directory", FileStore::in_store_dir(path))]
+    }
+
     #[test]
     fn an_unchanged_settled_file_is_known_without_reading_it() {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("inference.txt");
         fs::write(&path, "a.b=\n").expect("write");
         settle(&path);
-        let store = FileStore::new(&path);
-        assert_eq!(store.unchanged_version(), None, "nothing is known before a load");
-        let snapshot = store.load().expect("load");
-        assert_eq!(store.unchanged_version(), Some(snapshot.version));
+        for (how, store) in both_stores(&path) {
+            assert_eq!(store.unchanged_version(), None, "{how}: nothing is known before a load");
+            let snapshot = store.load().expect("load");
+            assert_eq!(store.unchanged_version(), Some(snapshot.version), "{how}");
+        }
     }
 
     #[test]
     fn any_external_edit_makes_the_remembered_version_unknown() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("inference.txt");
-        fs::write(&path, "a.b=\n").expect("write");
-        settle(&path);
-        let store = FileStore::new(&path);
-        store.load().expect("load");
-        // Same length, new content: the modification time (now, not settled) gives it away.
-        fs::write(&path, "c.d=\n").expect("edit");
-        assert_eq!(store.unchanged_version(), None);
-        assert_eq!(store.load().expect("reload").text, "c.d=\n");
-        assert_eq!(store.unchanged_version(), None, "a fresh modification time is not trusted yet");
+        for how in ["by path", "in its open directory"] {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("inference.txt");
+            fs::write(&path, "a.b=\n").expect("write");
+            settle(&path);
+            let store = if how == "by path" { FileStore::new(&path) } else { FileStore::in_store_dir(&path) };
+            store.load().expect("load");
+            // Same length, new content: the modification time (now, not settled) gives it away.
+            fs::write(&path, "c.d=\n").expect("edit");
+            assert_eq!(store.unchanged_version(), None, "{how}");
+            assert_eq!(store.load().expect("reload").text, "c.d=\n");
+            assert_eq!(store.unchanged_version(), None, "{how}: a fresh modification time is not trusted yet");
+        }
     }
 
     #[test]
@@ -647,9 +729,31 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("inference.txt");
         fs::write(&path, "a.b=\n").expect("write");
-        let store = FileStore::new(&path);
+        for (how, store) in both_stores(&path) {
+            store.load().expect("load");
+            assert_eq!(store.unchanged_version(), None, "{how}");
+        }
+    }
+
+    #[test]
+    fn a_directory_removed_and_made_again_is_opened_again() {
+        let root = tempfile::tempdir().expect("temp dir");
+        let dir = root.path().join("envs").join("prod");
+        let path = dir.join("inference.txt");
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::write(&path, "a.b=\n").expect("write");
+        settle(&path);
+        let store = FileStore::in_store_dir(&path);
         store.load().expect("load");
-        assert_eq!(store.unchanged_version(), None);
+        assert!(store.unchanged_version().is_some());
+        // The same bytes and a settled time in a new directory: a new inode all the same.
+        fs::remove_dir_all(&dir).expect("rm");
+        fs::create_dir_all(&dir).expect("mkdir");
+        fs::write(&path, "a.b=\n").expect("write");
+        settle(&path);
+        assert_eq!(store.unchanged_version(), None, "the old directory's handle finds nothing");
+        let snapshot = store.load().expect("load");
+        assert_eq!(store.unchanged_version(), Some(snapshot.version), "the new directory is opened");
     }
 
     /// Backdates the file's modification time past the settle time, as if written long ago.

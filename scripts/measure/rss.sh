@@ -14,7 +14,7 @@
 #     (created, two models bound). PASSES passes, 8 requests at a time, each pass asking
 #     GET /api/v1/envs and, for every environment, GET /v1/envs/E/inference.txt,
 #     /api/v1/envs/E, /api/v1/envs/E/bindings and /api/v1/envs/E/history, with Chromium's
-#     Accept-Encoding (so JSON comes back brotli-compressed); every answer must be a 200. The
+#     Accept-Encoding (the server answers JSON gzipped: it has no brotli); every answer must be a 200. The
 #     resident size grows over the first passes and then levels off (the allocator keeps what
 #     it was given); 10 passes reach the plateau.
 # The figures are /proc/PID/status's, read after the requests: VmRSS (resident now), VmHWM

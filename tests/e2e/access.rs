@@ -138,8 +138,7 @@ async fn every_route_has_a_rule_and_every_role_gets_exactly_what_the_rule_allows
     let dir = tempfile::tempdir().expect("temp dir");
     let (state, tokens) = state(dir.path());
     let open = router(state.clone().with_aws(aws_with(&fake, "us-east-1", AwsSettings::default()).await));
-    let mut unprotected = state.clone();
-    unprotected.auth = None;
+    let unprotected = state.clone().without_auth();
     let routes = routes(&router(unprotected)).await;
 
     let ruled: BTreeSet<(String, String)> = RULES.iter().map(|(m, p, _)| (m.to_string(), (*p).to_owned())).collect();

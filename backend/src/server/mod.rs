@@ -35,6 +35,7 @@ mod env;
 mod envs;
 mod error;
 mod extract;
+mod guard;
 mod health;
 mod read_api;
 mod requests;
@@ -44,17 +45,13 @@ mod write;
 
 use std::future::Future;
 use std::io;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Request;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
 use bedrock_binder_shared::env_name::EnvName;
 use bedrock_binder_shared::{Catalog, Document};
-use futures_util::FutureExt;
 use tokio::net::TcpListener;
 use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
@@ -74,44 +71,65 @@ pub use error::{AppError, InternalError};
 /// The largest request body the API reads: 1 MiB.
 pub const BODY_LIMIT: usize = 1 << 20;
 
-/// What every handler shares: where the environments are, the model catalog and the AWS
-/// handle, and the environment the request acts on. Cheap to clone.
+/// What every handler shares ([`Shared`], read through `Deref`: `state.envs`), and what is
+/// the request's own: the environment it acts on, who it is, and AWS in that environment's
+/// account. Cheap to clone: axum clones it for every request, twice on most routes, so what
+/// every request shares sits behind one `Arc` (each `Arc` cloned is an atomic counter that
+/// the server's threads take turns to own, which the 304 path's throughput budget notices).
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The environments; each request reads afresh the one it acts on.
-    pub envs: Environments,
+    shared: Arc<Shared>,
     /// The environment the request acts on: `default`, unless the route names one
     /// ([`env::InEnv`] sets it).
     pub env: EnvName,
+    /// Who changes made through this request are recorded under: `local` without auth, else
+    /// the caller ([`env::InEnv`] sets it).
+    pub author: Arc<str>,
+    /// AWS: credentials, clients and the discovery cache, loaded on first use; scoped to the
+    /// environment's account by [`AppState::in_env_account`].
+    pub aws: Aws,
+}
+
+/// What every request of a server shares.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    /// The environments; each request reads afresh the one it acts on.
+    pub envs: Environments,
     /// Who may do what, when the server runs with an auth file; `None`: no authentication
     /// (and then the server listens on loopback only).
     pub auth: Option<Arc<Auth>>,
     /// The origins whose pages may call the API (`serve --cors-origin`); `None`: no
     /// cross-origin request is allowed, and no CORS header is sent.
     pub cors_origins: Option<Arc<[cors::CorsOrigin]>>,
-    /// Who changes made through this request are recorded under: `local` without auth, else
-    /// the caller ([`env::InEnv`] sets it).
-    pub author: Arc<str>,
     /// What test invocations may spend, shared by every request.
     pub cost_guard: Arc<CostGuard>,
     /// The model catalog the file is validated against, evaluated on today's date.
     pub catalog: DatedCatalog,
-    /// AWS: credentials, clients and the discovery cache, loaded on first use.
-    pub aws: Aws,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.shared
+    }
 }
 
 impl AppState {
     /// State for the environments `envs` checked against `catalog`, with AWS through the
     /// default credential chain (loaded only when an `/aws/` route is first used).
     pub fn new(envs: Environments, catalog: &'static Catalog) -> Self {
-        AppState {
+        let shared = Shared {
             envs,
-            env: EnvName::default(),
             auth: None,
             cors_origins: None,
-            author: Arc::from(SERVER_AUTHOR),
             cost_guard: Arc::default(),
             catalog: DatedCatalog::new(catalog),
+        };
+        AppState {
+            shared: Arc::new(shared),
+            env: EnvName::default(),
+            author: Arc::from(SERVER_AUTHOR),
             aws: Aws::from_chain(AwsSettings::default()),
         }
     }
@@ -170,7 +188,7 @@ impl AppState {
     /// The same state with the catalog evaluated by another clock (tests fix the date).
     #[must_use]
     pub fn with_catalog(mut self, catalog: DatedCatalog) -> Self {
-        self.catalog = catalog;
+        Arc::make_mut(&mut self.shared).catalog = catalog;
         self
     }
 
@@ -178,21 +196,28 @@ impl AppState {
     /// must allow it ([`access::RULES`]).
     #[must_use]
     pub fn with_auth(mut self, auth: Auth) -> Self {
-        self.auth = Some(Arc::new(auth));
+        Arc::make_mut(&mut self.shared).auth = Some(Arc::new(auth));
         self
     }
 
     /// The same state with cross-origin requests allowed from `origins` (none: CORS stays off).
     #[must_use]
     pub fn with_cors_origins(mut self, origins: Vec<cors::CorsOrigin>) -> Self {
-        self.cors_origins = (!origins.is_empty()).then(|| origins.into());
+        Arc::make_mut(&mut self.shared).cors_origins = (!origins.is_empty()).then(|| origins.into());
         self
     }
 
     /// The same state with limits on what test invocations may spend.
     #[must_use]
     pub fn with_cost_guard(mut self, guard: CostGuard) -> Self {
-        self.cost_guard = Arc::new(guard);
+        Arc::make_mut(&mut self.shared).cost_guard = Arc::new(guard);
+        self
+    }
+
+    /// The same state without authentication.
+    #[must_use]
+    pub fn without_auth(mut self) -> Self {
+        Arc::make_mut(&mut self.shared).auth = None;
         self
     }
 
@@ -206,33 +231,33 @@ impl AppState {
 
 /// The whole app: the API under `/api/v1`, the UI everywhere else.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
+    let json_api = Router::new()
         .merge(bindings::router())
         .merge(catalog::router())
         .merge(transfer::router())
         .merge(health::router())
         .merge(aws::router())
-        .merge(read_api::router())
         .merge(envs::router())
         .merge(requests::router())
         .merge(session::router())
         // Applies to every route registered above.
-        .method_not_allowed_fallback(method_not_allowed);
+        .method_not_allowed_fallback(method_not_allowed)
+        // Only the JSON API: the UI's assets carry their own Content-Encoding, and the apps'
+        // read API serves text that must reach them byte for byte, mostly as 304s, whose
+        // throughput budget notices every layer.
+        .layer(compress_json());
+    let read_api = read_api::router().method_not_allowed_fallback(method_not_allowed);
     // Each `Router::layer` call wraps every route once more, and axum clones each wrapping per
-    // request; one call with both layers keeps that to one. (Compression skips the assets,
-    // which carry their own Content-Encoding, and whatever is not JSON.)
+    // request; one call with the layers every route needs keeps that to one.
     let authorize = state.auth.clone().map(|auth| middleware::from_fn_with_state(auth, access::authorize));
     // Outside `authorize`: a preflight carries no credentials, and is answered before it.
     let cors = state.cors_origins.as_deref().map(cors::layer);
-    let layers = ServiceBuilder::new()
-        .layer(middleware::from_fn(catch_and_log_failures))
-        .layer(compress_json())
-        .option_layer(cors)
-        .option_layer(authorize);
+    let layers = ServiceBuilder::new().layer(guard::GuardLayer).option_layer(cors).option_layer(authorize);
     Router::new()
         // Merged, not nested: each route names its whole path, since `nest` rebuilds the URI
         // of every request it strips, a cost the 304 path's throughput budget notices.
-        .merge(api)
+        .merge(json_api)
+        .merge(read_api)
         // Unknown paths: a JSON 404 under /api, the UI's index.html elsewhere.
         .fallback(assets::fallback)
         .layer(layers)
@@ -297,42 +322,9 @@ async fn method_not_allowed() -> AppError {
     AppError::MethodNotAllowed
 }
 
-/// Answers a panic in a handler with the generic 500 instead of dropping the connection
-/// (which a client can only report as a network error), then logs what a failure left in the
-/// response's extensions ([`InternalError`]): the client got a generic sentence, the operator
-/// gets the detail. One middleware rather than two: each `from_fn` layer clones the service
-/// below it for every request, which the 304 path's throughput budget notices.
-async fn catch_and_log_failures(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    // A `Uri` clone shares its bytes; the path is only formatted when something is logged.
-    let uri = request.uri().clone();
-    let response = match AssertUnwindSafe(next.run(request)).catch_unwind().await {
-        Ok(response) => response,
-        Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic with no message".to_owned());
-            AppError::Panicked(message).into_response()
-        }
-    };
-    let mut response = response;
-    add_security_headers(response.headers_mut());
-    let status = response.status();
-    if let Some(InternalError(detail)) = response.extensions().get::<InternalError>() {
-        tracing::error!(%method, path = uri.path(), status = status.as_u16(), "{detail}");
-    } else if status.is_server_error() {
-        tracing::error!(%method, path = uri.path(), status = status.as_u16(), "request failed");
-    } else if status.is_client_error() {
-        tracing::debug!(%method, path = uri.path(), status = status.as_u16(), "request refused");
-    }
-    response
-}
-
 /// Headers every response carries: no framing (clickjacking), no `<base>` or plugins, no
 /// guessing of content types, and no referrer leaving the app.
-fn add_security_headers(headers: &mut HeaderMap) {
+pub(super) fn add_security_headers(headers: &mut HeaderMap) {
     // A page carries its own, stricter policy (`assets`); everything else gets this one.
     headers
         .entry(header::CONTENT_SECURITY_POLICY)
@@ -354,6 +346,7 @@ where
 #[cfg(test)]
 mod tests {
     use axum::body::{Body, to_bytes};
+    use axum::extract::Request;
     use axum::http::StatusCode;
     use axum::routing::get;
     use bedrock_binder_shared::api::ErrorBody;
@@ -367,7 +360,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_panicking_handler_answers_the_generic_500_instead_of_dropping_the_connection() {
-        let app = Router::new().route("/boom", get(boom)).layer(middleware::from_fn(catch_and_log_failures));
+        let app = Router::new().route("/boom", get(boom)).layer(guard::GuardLayer);
         let request = Request::get("/boom").body(Body::empty()).expect("request");
         let response = app.oneshot(request).await.expect("a response, not a dropped connection");
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
@@ -379,7 +372,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_response_forbids_framing_sniffing_and_referrers() {
-        let app = Router::new().route("/ok", get(|| async { "ok" })).layer(middleware::from_fn(catch_and_log_failures));
+        let app = Router::new().route("/ok", get(|| async { "ok" })).layer(guard::GuardLayer);
         let response = app.oneshot(Request::get("/ok").body(Body::empty()).expect("request")).await.expect("response");
         let header =
             |name: header::HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);

@@ -66,7 +66,9 @@ impl LocalDirStore {
             return Arc::clone(file);
         }
         Arc::clone(
-            texts.entry(env.clone()).or_insert_with(|| Arc::new(FileStore::new(self.env_dir(env).join(TEXT_FILE)))),
+            texts
+                .entry(env.clone())
+                .or_insert_with(|| Arc::new(FileStore::in_store_dir(self.env_dir(env).join(TEXT_FILE)))),
         )
     }
 

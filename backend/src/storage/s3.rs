@@ -337,7 +337,15 @@ pub const DEFAULT_READ_TTL: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 struct ReadCache {
     ttl: Duration,
-    entries: std::sync::Mutex<std::collections::HashMap<EnvName, CachedEnv>>,
+    /// Each environment's objects, with the text's version worked out once (the apps' 304
+    /// path asks for it on every request).
+    entries: std::sync::Mutex<std::collections::HashMap<EnvName, (CachedEnv, Option<Version>)>>,
+    /// One lock per environment, held while its expired copy is revalidated: the requests
+    /// that find it expired meanwhile wait for that one answer instead of each asking S3.
+    revalidating: std::sync::Mutex<std::collections::HashMap<EnvName, Arc<std::sync::Mutex<()>>>>,
+    /// The last failed revalidation of each environment: when, and why. Requests that waited
+    /// for it fail with it too, rather than each waiting for S3 to fail again in turn.
+    failed: std::sync::Mutex<std::collections::HashMap<EnvName, (std::time::Instant, String, String)>>,
 }
 
 /// One environment's objects, when they were last confirmed current.
@@ -358,23 +366,58 @@ enum Revalidated {
 
 impl ReadCache {
     fn new(ttl: Duration) -> ReadCache {
-        ReadCache { ttl, entries: std::sync::Mutex::default() }
+        ReadCache {
+            ttl,
+            entries: std::sync::Mutex::default(),
+            revalidating: std::sync::Mutex::default(),
+            failed: std::sync::Mutex::default(),
+        }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<EnvName, CachedEnv>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<EnvName, (CachedEnv, Option<Version>)>> {
         self.entries.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn get(&self, env: &EnvName) -> Option<CachedEnv> {
-        self.lock().get(env).cloned()
+        self.lock().get(env).map(|(cached, _)| cached.clone())
     }
 
     fn fresh(&self, env: &EnvName) -> Option<CachedEnv> {
         self.get(env).filter(|cached| cached.confirmed.elapsed() < self.ttl)
     }
 
+    /// The text's version, if the copy is fresh and has a text.
+    fn fresh_text_version(&self, env: &EnvName) -> Option<Version> {
+        let entries = self.lock();
+        let (cached, version) = entries.get(env)?;
+        (cached.confirmed.elapsed() < self.ttl).then(|| version.clone()).flatten()
+    }
+
     fn put(&self, env: &EnvName, cached: CachedEnv) {
-        self.lock().insert(env.clone(), cached);
+        let version = cached.text.as_ref().map(|text| version_of(&text.bytes));
+        self.lock().insert(env.clone(), (cached, version));
+    }
+
+    fn record_failure(&self, env: &EnvName, error: &StorageError) {
+        let (location, reason) = match error {
+            StorageError::Backend { location, source } => (location.clone(), source.to_string()),
+            other => (String::new(), other.to_string()),
+        };
+        let mut failed = self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        failed.insert(env.clone(), (std::time::Instant::now(), location, reason));
+    }
+
+    /// The failure of a revalidation that ended after `since`, as this request's own error.
+    fn failed_since(&self, env: &EnvName, since: std::time::Instant) -> Option<StorageError> {
+        let failed = self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (_, location, reason) = failed.get(env).filter(|(at, _, _)| *at >= since)?;
+        Some(StorageError::Backend { location: location.clone(), source: reason.clone().into() })
+    }
+
+    /// The lock that makes one request at a time revalidate `env`.
+    fn revalidation_lock(&self, env: &EnvName) -> Arc<std::sync::Mutex<()>> {
+        let mut locks = self.revalidating.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(locks.entry(env.clone()).or_default())
     }
 
     fn forget(&self, env: &EnvName) {
@@ -530,9 +573,23 @@ impl S3Store {
         if recent && let Some(cached) = self.cache.fresh(env) {
             return Ok(cached);
         }
+        // Single flight: of the requests that found the copy expired, one asks S3 and the
+        // others then find it fresh. (Writes and the history always ask.)
+        let waited_from = std::time::Instant::now();
+        let lock = recent.then(|| self.cache.revalidation_lock(env));
+        let _revalidating = lock.as_ref().map(|lock| lock.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
+        if recent {
+            if let Some(cached) = self.cache.fresh(env) {
+                return Ok(cached);
+            }
+            if let Some(failure) = self.cache.failed_since(env, waited_from) {
+                return Err(failure);
+            }
+        }
         let stale = self.cache.get(env);
         let env_owned = env.clone();
-        let cached = self.run(|inner| async move { inner.revalidate(&env_owned, stale).await })?;
+        let cached = self.run(|inner| async move { inner.revalidate(&env_owned, stale).await });
+        let cached = cached.inspect_err(|error| self.cache.record_failure(env, error))?;
         self.cache.put(env, cached.clone());
         Ok(cached)
     }
@@ -1169,7 +1226,7 @@ impl Storage for S3Store {
     }
 
     fn unchanged_text_version(&self, env: &EnvName) -> Option<Version> {
-        self.cache.fresh(env).and_then(|cached| cached.text).map(|text| version_of(&text.bytes))
+        self.cache.fresh_text_version(env)
     }
 
     fn create(&self, env: &EnvName, text: &str, settings: &EnvSettings) -> Result<EnvState, StorageError> {
