@@ -51,6 +51,19 @@ const MAX_SEGMENT: usize = 63;
 /// parts + the last part).
 const MAX_MODEL_SEGMENTS: usize = 4;
 
+/// The longest `modelId` AWS accepts (InvokeModel's and Converse's documented length
+/// constraint, 1 to 2048), whether an id or an ARN: a longer binding key or value can never be
+/// called.
+pub const MODEL_ID_MAX_LEN: usize = 2048;
+
+/// The error for a text longer than [`MODEL_ID_MAX_LEN`], over the part past the limit.
+pub(crate) fn too_long(what: &str, text: &str) -> ModelIdError {
+    error(
+        format!("this {what} is {} characters long; AWS accepts at most {MODEL_ID_MAX_LEN}", text.len()),
+        MODEL_ID_MAX_LEN..text.len(),
+    )
+}
+
 fn error(message: String, span: Range<usize>) -> ModelIdError {
     ModelIdError { message, span }
 }
@@ -122,6 +135,9 @@ impl ModelId {
         // Validation runs this on every line of big files: one byte loop settles the common,
         // valid case, and only a text it cannot accept goes through the careful walk below,
         // which decides and explains.
+        if text.len() > MODEL_ID_MAX_LEN {
+            return Err(too_long("model id", text));
+        }
         if has_model_id_shape(text) { Ok(()) } else { ModelId::explain(text) }
     }
 

@@ -120,6 +120,15 @@ impl ProfileRef {
         if text.is_empty() {
             return Ok(Checked { kind: ProfileKind::Direct, model: None });
         }
+        if text.len() > crate::model_id::MODEL_ID_MAX_LEN {
+            let error = crate::model_id::too_long("value", text);
+            let kind = if text.starts_with("arn:") {
+                ProfileRefErrorKind::MalformedArn
+            } else {
+                ProfileRefErrorKind::MalformedProfileId
+            };
+            return Err(ProfileRefError { kind, message: error.message, span: error.span, help: None });
+        }
         if text.starts_with("arn:") {
             let parts = Arn::check(text).map_err(malformed_arn)?;
             let kind = match parts.resource_type {
@@ -293,5 +302,21 @@ mod tests {
         let error = parse("nova-pro").expect_err("bad");
         assert_eq!(error.kind, ProfileRefErrorKind::MalformedProfileId);
         assert!(error.message.contains("`nova-pro`"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_value_longer_than_aws_accepts_is_refused_over_the_part_past_the_limit() {
+        let arn = format!("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/{}", "x".repeat(3000));
+        let error = ProfileRef::check(&arn).expect_err("too long");
+        assert_eq!(error.kind, ProfileRefErrorKind::MalformedArn);
+        assert_eq!(error.span, 2048..arn.len());
+        assert!(error.message.contains("at most 2048"), "{}", error.message);
+        let id = format!("us.amazon.{}-v1:0", "a".repeat(2100));
+        assert_eq!(ProfileRef::check(&id).expect_err("too long").kind, ProfileRefErrorKind::MalformedProfileId);
+        assert!(crate::model_id::ModelId::check(&id).is_err(), "a key that long is refused too");
+        let longest =
+            format!("arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/{}", "x".repeat(1979));
+        assert_eq!(longest.len(), 2048);
+        assert!(ProfileRef::check(&longest).is_ok(), "2048 characters are allowed");
     }
 }

@@ -7,6 +7,7 @@ mod access;
 mod api;
 mod aws_api;
 mod aws_cli;
+mod bad_input;
 
 mod browser;
 mod cli;

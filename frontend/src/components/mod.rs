@@ -3,6 +3,7 @@
 pub mod aws_badge;
 pub mod aws_failure;
 pub mod badge;
+pub mod binding_changes;
 pub mod bound_value;
 pub mod catalog_notice;
 pub mod check_view;

@@ -12,7 +12,7 @@ use bedrock_binder_shared::access::{Grant, Role};
 use bedrock_binder_shared::api::EnvSettings;
 
 use super::harness::{Page, journey_in, row, testid};
-use super::journeys::rebound;
+use super::journeys::{bind_through_picker, rebound};
 use crate::helpers::TestHome;
 
 const NOVA_LITE: &str = "amazon.nova-lite-v1:0";
@@ -68,14 +68,7 @@ async fn an_editor_proposes_a_promote_to_protected_prod_and_an_admin_approves_it
         page.wait_text(&testid("signed-in-name"), "erin").await?;
 
         // The editor binds Nova Lite in staging, which is not protected: written at once.
-        let table_row = page.find(&row("binding-row", NOVA_LITE)).await?;
-        page.find_in(&table_row, &testid("bind-button")).await?.click().await?;
-        let input = page.find_in(&table_row, &testid("profile-input")).await?;
-        page.retype(&input, NOVA_LITE_US).await?;
-        let save = page.find_in(&table_row, &testid("profile-save")).await?;
-        page.wait_enabled(&save, "the picker's Bind button").await?;
-        save.click().await?;
-        page.wait_text(&testid("status"), "Saved").await?;
+        bind_through_picker(&page, NOVA_LITE, NOVA_LITE_US).await?;
         assert_eq!(std::fs::read_to_string(&staging_file)?, rebound(STAGING, NOVA_LITE, NOVA_LITE_US));
 
         // Proposing the promote into protected prod writes nothing there.

@@ -16,7 +16,7 @@ use bedrock_binder_shared::api::EnvSettings;
 use fantoccini::Locator;
 
 use super::harness::{Page, journey, journey_in, row, testid};
-use super::journeys::rebound;
+use super::journeys::{bind_through_picker, rebound};
 use crate::helpers::{TestHome, reference};
 
 const NOVA_PRO: &str = "amazon.nova-pro-v1:0";
@@ -139,14 +139,7 @@ async fn promoting_from_staging_to_prod_writes_two_lines_and_reverting_restores_
         assert_eq!(switcher.prop("value").await?.as_deref(), Some("staging"));
 
         // Bind Nova Lite in staging through its row's picker: staging's file changes, prod's not.
-        let table_row = page.find(&row("binding-row", NOVA_LITE)).await?;
-        page.find_in(&table_row, &testid("bind-button")).await?.click().await?;
-        let input = page.find_in(&table_row, &testid("profile-input")).await?;
-        page.retype(&input, NOVA_LITE_US).await?;
-        let save = page.find_in(&table_row, &testid("profile-save")).await?;
-        page.wait_enabled(&save, "the picker's Bind button").await?;
-        save.click().await?;
-        page.wait_text(&testid("status"), "Saved").await?;
+        bind_through_picker(&page, NOVA_LITE, NOVA_LITE_US).await?;
         page.wait_text(&row("binding-row", NOVA_LITE), NOVA_LITE_US).await?;
         assert_eq!(std::fs::read_to_string(&staging_file)?, expected_staging, "only staging's Nova Lite line changed");
         assert_eq!(prod_on_disk(), prod.as_bytes(), "binding in staging leaves prod alone");

@@ -61,6 +61,23 @@ async fn open_row_picker(
     Ok(table_row)
 }
 
+/// Binds `model` to `profile` through its row's picker, and waits until the status says it
+/// was saved.
+pub(super) async fn bind_through_picker(
+    page: &Page,
+    model: &str,
+    profile: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    let table_row = open_row_picker(page, model).await?;
+    let input = page.find_in(&table_row, &testid("profile-input")).await?;
+    page.retype(&input, profile).await?;
+    let save = page.find_in(&table_row, &testid("profile-save")).await?;
+    page.wait_enabled(&save, "the picker's Bind button").await?;
+    save.click().await?;
+    page.wait_text(&testid("status"), "Saved").await?;
+    Ok(())
+}
+
 #[tokio::test]
 async fn searching_the_catalog_then_binding_nova_pro_writes_that_line_and_keeps_every_comment() {
     let seed = seed();

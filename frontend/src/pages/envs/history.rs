@@ -11,10 +11,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
+use crate::components::binding_changes::BindingChanges;
 use crate::components::diff_view::DiffView;
 use crate::components::load::LoadError;
 use crate::ctx::{Ctx, use_ctx};
-use crate::state::envs::{Difference, kind_label, settings_changes, time_text, value_text};
+use crate::state::envs::{kind_label, settings_changes, time_text};
 use crate::state::error::PRECONDITION_FAILED;
 use crate::state::promote::reason;
 
@@ -67,37 +68,14 @@ fn Entry(item: HistoryItem, reload: Callback<()>) -> impl IntoView {
     let kind = kind_label(summary.kind);
     let when = time_text(summary.time_ms);
     let bindings = (!changes.is_empty()).then(|| {
-        let rows = changes
-            .into_iter()
-            .map(|change| {
-                let difference = Difference::of(&change);
-                view! {
-                    <tr data-testid="history-change" data-model=change.model.clone() data-change=difference.as_str()>
-                        <th scope="row" data-label="Model">
-                            <code class="wrap">{change.model.clone()}</code>
-                        </th>
-                        <td data-label="Before">
-                            <code class="wrap">{value_text(change.from.as_deref())}</code>
-                        </td>
-                        <td data-label="After">
-                            <code class="wrap">{value_text(change.to.as_deref())}</code>
-                        </td>
-                    </tr>
-                }
-            })
-            .collect_view();
         view! {
-            <table class="grid">
-                <caption class="sr-only">"The bindings this change changed"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Model"</th>
-                        <th scope="col">"Before"</th>
-                        <th scope="col">"After"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <BindingChanges
+                changes=changes
+                row_test_id="history-change"
+                caption="The bindings this change changed"
+                before="Before".to_owned()
+                after="After".to_owned()
+            />
         }
     });
     let settings = settings.and_then(|change| {

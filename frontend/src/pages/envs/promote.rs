@@ -17,6 +17,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, ApiError};
+use crate::components::binding_changes::BindingChanges;
 use crate::components::diff_view::DiffView;
 use crate::components::load::LoadError;
 use crate::ctx::{Ctx, use_ctx};
@@ -461,25 +462,6 @@ fn PreviewView(preview: Preview, form: Form) -> impl IntoView {
             }
         });
     };
-    let changes = answer
-        .changes
-        .iter()
-        .map(|change| {
-            view! {
-                <tr data-testid="promote-change" data-model=change.model.clone()>
-                    <th scope="row" data-label="Model">
-                        <code class="wrap">{change.model.clone()}</code>
-                    </th>
-                    <td data-label="Now">
-                        <code class="wrap">{value_text(change.from.as_deref())}</code>
-                    </td>
-                    <td data-label="After">
-                        <code class="wrap">{value_text(change.to.as_deref())}</code>
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
     let skipped = (!answer.skipped.is_empty()).then(|| {
         let items = answer
             .skipped
@@ -512,17 +494,13 @@ fn PreviewView(preview: Preview, form: Form) -> impl IntoView {
             <h3 id="promote-preview-title">
                 {format!("What promoting writes into {target}: {count} binding{}", if count == 1 { "" } else { "s" })}
             </h3>
-            <table class="grid">
-                <caption class="sr-only">"The bindings the promote changes in the target"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Model"</th>
-                        <th scope="col">{format!("In {target} now")}</th>
-                        <th scope="col">"After the promote"</th>
-                    </tr>
-                </thead>
-                <tbody>{changes}</tbody>
-            </table>
+            <BindingChanges
+                changes=answer.changes.clone()
+                row_test_id="promote-change"
+                caption="The bindings the promote changes in the target"
+                before=format!("In {target} now")
+                after="After the promote".to_owned()
+            />
             {skipped}
             <GateView gate=answer.gate.clone() />
             <DiffView diff=answer.lines.clone() test_id="promote-diff" caption="The target's file as the promote changes it" />

@@ -12,10 +12,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api;
+use crate::components::binding_changes::BindingChanges;
 use crate::components::diff_view::DiffView;
 use crate::components::load::LoadError;
 use crate::ctx::use_ctx;
-use crate::state::envs::{Difference, kind_label, time_text, value_text};
+use crate::state::envs::{kind_label, time_text};
 use crate::state::promote::reason;
 
 /// The page.
@@ -73,26 +74,6 @@ fn Request(request: ChangeRequest, reload: Callback<()>) -> impl IntoView {
     let id = request.id;
     let status = status_label(request.status);
     let kind = kind_label(request.kind);
-    let rows = request
-        .changes
-        .iter()
-        .map(|change| {
-            let difference = Difference::of(change);
-            view! {
-                <tr data-testid="request-change" data-model=change.model.clone() data-change=difference.as_str()>
-                    <th scope="row" data-label="Model">
-                        <code class="wrap">{change.model.clone()}</code>
-                    </th>
-                    <td data-label="Now">
-                        <code class="wrap">{value_text(change.from.as_deref())}</code>
-                    </td>
-                    <td data-label="After">
-                        <code class="wrap">{value_text(change.to.as_deref())}</code>
-                    </td>
-                </tr>
-            }
-        })
-        .collect_view();
     let gate = request.gate.as_ref().map(|gate| {
         let findings = gate
             .findings
@@ -241,17 +222,13 @@ fn Request(request: ChangeRequest, reload: Callback<()>) -> impl IntoView {
                 {request.from.clone().map(|from| format!(", from {from}"))}
             </p>
             {request.reason.clone().map(|why| view! { <p class="reason">"“" {why} "”"</p> })}
-            <table class="grid">
-                <caption class="sr-only">"The bindings this request changes"</caption>
-                <thead>
-                    <tr>
-                        <th scope="col">"Model"</th>
-                        <th scope="col">"Now"</th>
-                        <th scope="col">"After"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
+            <BindingChanges
+                changes=request.changes.clone()
+                row_test_id="request-change"
+                caption="The bindings this request changes"
+                before="Now".to_owned()
+                after="After".to_owned()
+            />
             {gate}
             {line_diff}
             {decision}
