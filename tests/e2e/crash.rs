@@ -47,7 +47,7 @@ impl Random {
 }
 
 /// A store with `prod`, created through the store as a server would.
-fn store(home: &TestHome) -> std::path::PathBuf {
+pub(crate) fn store(home: &TestHome) -> std::path::PathBuf {
     let dir = home.dir.path().join("store");
     let meta = ChangeMeta { author: "setup".to_owned(), reason: None, approval: None };
     Environments::directory(&dir)
@@ -101,7 +101,7 @@ fn check(dir: &Path, versions: &HashSet<String>, round: usize) -> String {
 }
 
 /// `serve --store DIR`, reading its URL line.
-fn serve(home: &TestHome, dir: &Path) -> (Child, String) {
+pub(crate) fn serve(home: &TestHome, dir: &Path) -> (Child, String) {
     let mut child = home
         .command()
         .arg("--store")
@@ -121,7 +121,7 @@ fn serve(home: &TestHome, dir: &Path) -> (Child, String) {
 }
 
 /// One request; `None` when the connection fails or is cut (the server died).
-fn request(addr: &str, head: &str, body: &str) -> Option<(u16, String)> {
+pub(crate) fn request(addr: &str, head: &str, body: &str) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect(addr).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
     let message = format!(

@@ -11,6 +11,7 @@ mod bad_input;
 
 mod browser;
 mod cli;
+mod concurrency;
 mod crash;
 mod envs;
 mod golden;
