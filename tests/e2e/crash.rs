@@ -7,7 +7,7 @@
 //! the random delays is printed, and `BEDROCK_BINDER_CRASH_SEED` replays a run.
 
 use std::collections::HashSet;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::io::{Read as _, Write as _};
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Stdio};
@@ -17,7 +17,7 @@ use bedrock_binder::envs::{Environments, NewEnv};
 use bedrock_binder::storage::{ChangeMeta, LocalDirStore, Storage as _};
 use bedrock_binder_shared::{Binding, Catalog, Document};
 
-use crate::helpers::TestHome;
+use crate::helpers::{TestHome, spawn_listening};
 
 const START: &str = "# prod: written through crashes\n";
 
@@ -102,19 +102,9 @@ fn check(dir: &Path, versions: &HashSet<String>, round: usize) -> String {
 
 /// `serve --store DIR`, reading its URL line.
 pub(crate) fn serve(home: &TestHome, dir: &Path) -> (Child, String) {
-    let mut child = home
-        .command()
-        .arg("--store")
-        .arg(dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn the server");
-    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut line = String::new();
-    stdout.read_line(&mut line).expect("the URL line");
-    let addr = line.trim_end().strip_prefix("bedrock-binder listening on http://").expect("the URL").to_owned();
+    let mut command = home.command();
+    command.arg("--store").arg(dir).args(["serve", "--listen", "127.0.0.1:0"]).stderr(Stdio::null());
+    let (child, addr, mut stdout) = spawn_listening(command);
     // Keep the pipe read, so the server never dies of a closed stdout.
     std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
     (child, addr)

@@ -117,3 +117,23 @@ impl TestHome {
         Run::from(child.wait_with_output().expect("wait"))
     }
 }
+
+/// Spawns `command` (a `serve` command line) with its stdout piped, and reads the line the server
+/// prints once it has bound its port: returns the child, its `127.0.0.1:PORT`, and its stdout,
+/// to be kept open (or drained) so that a later print cannot fail. Ready at once: the server
+/// binds before it prints.
+pub(crate) fn spawn_listening(
+    mut command: std::process::Command,
+) -> (std::process::Child, String, std::io::BufReader<std::process::ChildStdout>) {
+    use std::io::BufRead as _;
+    let mut child = command.stdout(std::process::Stdio::piped()).spawn().expect("spawn the server");
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("the server's stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("read the server's URL line");
+    let addr = line
+        .trim_end()
+        .strip_prefix("bedrock-binder listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
+        .to_owned();
+    (child, addr, stdout)
+}

@@ -4,13 +4,13 @@
 //! clear 403, the token shows in no output and no log line, and `pull` sends it too.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdout, Command};
 
 use serde_json::Value;
 
-use crate::helpers::{Run, TestHome};
+use crate::helpers::{Run, TestHome, spawn_listening};
 
 const NOVA: &str = "amazon.nova-pro-v1:0";
 const NOVA_US: &str = "us.amazon.nova-pro-v1:0";
@@ -39,24 +39,16 @@ impl Server {
     /// `serve --store STORE --auth-file AUTH` on a free port, its log written to `log`. The
     /// URL line is printed after the port is bound, so the server answers at once.
     fn start(home: &TestHome, store: &Path, auth: &Path, log: &Path) -> Server {
-        let mut child = quiet_aws(home.command())
+        let mut command = quiet_aws(home.command());
+        command
             .arg("--store")
             .arg(store)
             .args(["serve", "--listen", "127.0.0.1:0", "--auth-file"])
             .arg(auth)
             // Everything the server can log, to prove the token is in none of it.
             .env("RUST_LOG", "debug")
-            .stdout(Stdio::piped())
-            .stderr(fs::File::create(log).expect("log file"))
-            .spawn()
-            .expect("spawn the server");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("read the URL line");
-        let addr = line
-            .trim_end()
-            .strip_prefix("bedrock-binder listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
+            .stderr(fs::File::create(log).expect("log file"));
+        let (child, addr, stdout) = spawn_listening(command);
         Server { url: format!("http://{addr}"), child, _stdout: stdout }
     }
 }

@@ -2,14 +2,14 @@
 //! test reads that line and connects at once, with no sleeps), answers HTTP, and shuts down
 //! cleanly on SIGTERM.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::Duration;
 
-use crate::helpers::TestHome;
+use crate::helpers::{TestHome, spawn_listening};
 
 /// How long a server may take to exit after SIGTERM before the test fails.
 const EXIT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -26,26 +26,15 @@ struct Server {
 
 impl Server {
     fn start(home: &TestHome, extra: &[&str]) -> Server {
-        let mut child = home
-            .command()
+        let mut command = home.command();
+        command
             .arg("--file")
             .arg(&home.file)
             .arg("serve")
             .args(if extra.contains(&"--listen") { &[][..] } else { &["--listen", "127.0.0.1:0"][..] })
             .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the server");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        // Blocks until the server has bound its port and said so.
-        stdout.read_line(&mut line).expect("read the URL line");
-        let addr = line
-            .trim_end()
-            .strip_prefix("bedrock-binder listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+            .stderr(Stdio::null());
+        let (child, addr, stdout) = spawn_listening(command);
         assert!(!addr.ends_with(":0"), "the real port is printed, not 0: {addr}");
         Server { child: Some(child), addr, _stdout: stdout }
     }

@@ -5,7 +5,7 @@
 //!
 //! Plain HTTP/1.1 over a socket, so every header is seen exactly as a browser would get it.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, ChildStdout, Stdio};
 use std::time::Duration;
@@ -13,7 +13,7 @@ use std::time::Duration;
 use bedrock_binder_shared::access::Role;
 use bedrock_binder_shared::api::{CSRF_HEADER, CSRF_HEADER_VALUE, ErrorBody, SessionInfo};
 
-use crate::helpers::TestHome;
+use crate::helpers::{TestHome, spawn_listening};
 
 const COOKIE: &str = "bedrock_binder_session";
 const FILE: &str = "amazon.nova-pro-v1:0=\n";
@@ -29,24 +29,14 @@ struct Server {
 impl Server {
     /// `serve` with `args` (none of them `--listen`).
     fn start(home: &TestHome, args: &[&str]) -> Server {
-        let mut child = home
-            .command()
+        let mut command = home.command();
+        command
             .arg("--file")
             .arg(&home.file)
             .args(["serve", "--listen", "127.0.0.1:0"])
             .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn the server");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("read the URL line");
-        let addr = line
-            .trim_end()
-            .strip_prefix("bedrock-binder listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-            .to_owned();
+            .stderr(Stdio::null());
+        let (child, addr, stdout) = spawn_listening(command);
         Server { child, addr, _stdout: stdout }
     }
 
