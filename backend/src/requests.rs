@@ -235,16 +235,6 @@ impl Facts {
     }
 }
 
-fn status_name(status: RequestStatus) -> &'static str {
-    match status {
-        RequestStatus::Open => "open",
-        RequestStatus::Stale => "stale",
-        RequestStatus::Applied => "applied",
-        RequestStatus::Rejected => "rejected",
-        RequestStatus::Superseded => "superseded",
-    }
-}
-
 impl Environments {
     /// Records `proposal` as a new change request on `env` by `meta.author`, changing
     /// nothing else. Refused if the environment moved since the proposal's base (a conflict)
@@ -311,7 +301,7 @@ impl Environments {
         let stored = facts.stored(env, id)?;
         let view = facts.view(env, stored);
         if view.status.is_closed() {
-            return Err(RequestError::Closed { id, status: status_name(view.status) });
+            return Err(RequestError::Closed { id, status: view.status.as_str() });
         }
         if stored.author == approver {
             return Err(RequestError::OwnRequest { who: approver.to_owned(), id });
@@ -354,7 +344,7 @@ impl Environments {
         let stored = facts.stored(env, id)?.clone();
         let view = facts.view(env, &stored);
         if view.status.is_closed() {
-            return Err(RequestError::Closed { id, status: status_name(view.status) });
+            return Err(RequestError::Closed { id, status: view.status.as_str() });
         }
         let current = self.read(env)?;
         let plan = reapply(&view.changes, &Document::parse(&current.text));
@@ -384,7 +374,7 @@ impl Environments {
         let facts = Facts::read(self, env)?;
         let view = facts.view(env, facts.stored(env, id)?);
         if view.status.is_closed() {
-            return Err(RequestError::Closed { id, status: status_name(view.status) });
+            return Err(RequestError::Closed { id, status: view.status.as_str() });
         }
         let number = Seq::new(id).ok_or_else(|| RequestError::NoSuchRequest { env: env.clone(), id })?;
         let bytes =
@@ -394,7 +384,7 @@ impl Environments {
         } else {
             // Another admin decided first.
             let now = self.request(env, id)?;
-            Err(RequestError::Closed { id, status: status_name(now.status) })
+            Err(RequestError::Closed { id, status: now.status.as_str() })
         }
     }
 

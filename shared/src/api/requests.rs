@@ -27,6 +27,17 @@ pub enum RequestStatus {
 }
 
 impl RequestStatus {
+    /// Its wire name: `open`, `stale`, `applied`, `rejected`, `superseded`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestStatus::Open => "open",
+            RequestStatus::Stale => "stale",
+            RequestStatus::Applied => "applied",
+            RequestStatus::Rejected => "rejected",
+            RequestStatus::Superseded => "superseded",
+        }
+    }
+
     /// Whether nothing more can happen to the request.
     pub fn is_closed(self) -> bool {
         matches!(self, RequestStatus::Applied | RequestStatus::Rejected | RequestStatus::Superseded)

@@ -22,7 +22,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
-use crate::helpers::TestHome;
+use crate::helpers::{TestHome, spawn_listening};
 
 /// What a journey's body returns; assertions may also panic.
 pub(crate) type Outcome = Result<(), Box<dyn Error + Send + Sync>>;
@@ -66,23 +66,13 @@ impl App {
     pub(crate) fn start_in(home: TestHome, args: &[OsString], env: &[(String, String)]) -> App {
         let mut command = home.command();
         command.envs(env.iter().map(|(name, value)| (name, value)));
-        let mut child = command
+        command
             .arg("--file")
             .arg(&home.file)
             .args(args)
             .args(["serve", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn `bedrock-binder serve`");
-        let mut stdout = BufReader::new(child.stdout.take().expect("the server's stdout"));
-        let mut line = String::new();
-        stdout.read_line(&mut line).expect("read the server's URL line");
-        let addr = line
-            .trim_end()
-            .strip_prefix("bedrock-binder listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line from the server: {line:?}"))
-            .to_owned();
+            .stderr(Stdio::null());
+        let (child, addr, mut stdout) = spawn_listening(command);
         // Keep reading, so the server never blocks on (or dies from) a closed pipe.
         std::thread::spawn(move || std::io::copy(&mut stdout, &mut std::io::sink()));
         App { child, addr, home }

@@ -58,21 +58,11 @@ pub fn RequestsPage() -> impl IntoView {
     }
 }
 
-fn status_label(status: RequestStatus) -> &'static str {
-    match status {
-        RequestStatus::Open => "open",
-        RequestStatus::Stale => "stale",
-        RequestStatus::Applied => "applied",
-        RequestStatus::Rejected => "rejected",
-        RequestStatus::Superseded => "superseded",
-    }
-}
-
 #[component]
 fn Request(request: ChangeRequest, reload: Callback<()>) -> impl IntoView {
     let ctx = use_ctx();
     let id = request.id;
-    let status = status_label(request.status);
+    let status = request.status.as_str();
     let kind = kind_label(request.kind);
     let gate = request.gate.as_ref().map(|gate| {
         let findings = gate
