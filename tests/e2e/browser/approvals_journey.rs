@@ -74,6 +74,8 @@ async fn an_editor_proposes_a_promote_to_protected_prod_and_an_admin_approves_it
         // Proposing the promote into protected prod writes nothing there.
         page.click("nav-promote").await?;
         page.find(&testid("promote-to")).await?.select_by_value("prod").await?;
+        // Until prod's diff arrives, the rows are those of the environment chosen first.
+        page.wait_text(&testid("env-diff"), "from staging to prod").await?;
         page.find(&row("diff-row", NOVA_LITE)).await?;
         page.find(&testid("promote-reason")).await?.send_keys("Nova Lite through the US profile").await?;
         // The page hides what an editor may not do: previewing a promote needs an admin.

@@ -151,7 +151,9 @@ async fn promoting_from_staging_to_prod_writes_two_lines_and_reverting_restores_
         assert_eq!(from.prop("value").await?.as_deref(), Some("staging"));
         choose(&page, "promote-to", "prod").await?;
         // The diff, binding by binding: both Nova models and Llama 3 differ; the models only
-        // prod binds are shown too, and cannot be chosen.
+        // prod binds are shown too, and cannot be chosen. (Waited for: until prod's diff
+        // arrives, the rows are those of the environment chosen first.)
+        page.wait_text(&row("diff-row", "deepseek.r1-v1:0"), "deepseek").await?;
         let nova_lite_row = page.find(&row("diff-row", NOVA_LITE)).await?;
         let text = nova_lite_row.text().await?;
         assert!(text.contains(NOVA_LITE_US) && text.contains("arn:aws:bedrock"), "both values: {text}");
