@@ -3,7 +3,8 @@
 # bundle (frontend/src/state/route.rs says why there are several).
 #   index.html -> frontend/dist/          the main bundle, at /
 #   aws.html   -> frontend/dist/aws.html  the AWS page's bundle, at /aws
-#   envs.html  -> frontend/dist/envs.html the environments, promote and history pages, at /envs
+#   envs.html  -> frontend/dist/envs.html the environments, promote, history and requests pages
+#                                        and the raw editor and import/export, at /envs
 # trunk replaces its whole output folder on each build, so the other bundles are built into
 # frontend/dist-NAME and then copied beside the main one (the stylesheet is the same file).
 # Extra arguments go to every `trunk build` call (scripts/test.sh passes --locked in CI).

@@ -11,10 +11,22 @@
 #   - chromium      Debian chromium + chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)
 #   - moto          moto[server] (S3 fake: moto_server) in a venv at $TOOLS/venv
 #   - boto3         boto3 and pytest in the same venv (the conformance tests)
+#   - schemathesis  schemathesis 4.32.5 in the same venv: scripts/schemathesis.sh fuzzes the API from
+#                   its OpenAPI description
 #   - wrk           a load generator: reuses oha or wrk if present, else Debian's wrk
 #   - shellcheck    the shell linter, from Debian (for these scripts)
 #   - npm-playwright  npm playwright-core (no browser of its own; drives /usr/bin/chromium)
 #                   for the by-hand measurements in scripts/measure/
+#   - cargo-fuzz    cargo-fuzz 0.13.2 (libFuzzer targets in fuzz/; scripts/fuzz.sh runs them)
+#   - cargo-deny    cargo-deny 0.20.2 (deny.toml: licenses, bans, sources; scripts/deny.sh adds advisories)
+#   - parliament    parliament 1.6.4 (an IAM policy linter) in $TOOLS/venv: checks `export --format iam-policy`
+#   - litellm       litellm[proxy] 1.108.7 in its own venv, $TOOLS/litellm-venv (its pins must not move
+#                   moto's): its proxy's config loader reads `export --format litellm`
+#   - asl-validator npm asl-validator 4.0.0 (Amazon States Language): checks `export --format step-functions`
+#   - librechat-schema  npm librechat-data-provider 0.8.524 (LibreChat's own config schema) and js-yaml 4.1.0
+#                   (the YAML loader LibreChat uses): checks `export --format librechat`
+#   - exports       parliament litellm asl-validator librechat-schema (the export tests' consumers;
+#                   cfn-lint comes with moto)
 #   - frontend      wasm trunk wasm-bindgen wasm-opt (what `trunk build` needs)
 #   - all           wasm trunk wasm-bindgen wasm-opt chromium moto boto3 wrk
 #
@@ -30,6 +42,14 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TRUNK_VERSION=0.21.14
 BINARYEN_VERSION=132
 PLAYWRIGHT_VERSION=1.65.1
+SCHEMATHESIS_VERSION=4.32.5
+CARGO_FUZZ_VERSION=0.13.2
+CARGO_DENY_VERSION=0.20.2
+PARLIAMENT_VERSION=1.6.4
+LITELLM_VERSION=1.108.7
+ASL_VALIDATOR_VERSION=4.0.0
+LIBRECHAT_DATA_PROVIDER_VERSION=0.8.524
+JS_YAML_VERSION=4.1.0
 
 log() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -191,6 +211,23 @@ setup_boto3() {
     log "boto3 $(py_version boto3), pytest $(py_version pytest): installed in $(since "$t") ($TOOLS/venv)"
 }
 
+# Pinned: its CLI's options and checks are what scripts/schemathesis.sh passes. It only adds
+# packages to the venv (hypothesis, jsonschema-rs, rich, …); `pip check` stays clean with moto's.
+setup_schemathesis() {
+    local v
+    v="$("$TOOLS/venv/bin/schemathesis" --version 2>/dev/null || true)"
+    if [ "$v" = "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+        log "schemathesis $SCHEMATHESIS_VERSION: reused ($TOOLS/venv/bin/schemathesis)"
+        return
+    fi
+    local t=$SECONDS
+    ensure_venv
+    "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+    v="$("$TOOLS/venv/bin/schemathesis" --version 2>/dev/null || true)"
+    [ "$v" = "schemathesis, version $SCHEMATHESIS_VERSION" ] || die "installed schemathesis reports '$v'"
+    log "schemathesis $SCHEMATHESIS_VERSION: installed in $(since "$t") ($TOOLS/venv/bin/schemathesis)"
+}
+
 setup_wrk() {
     if command -v oha >/dev/null 2>&1; then
         log "oha: reused ($(command -v oha); $(version_of oha))"
@@ -234,6 +271,114 @@ setup_npm_playwright() {
     log "playwright-core $PLAYWRIGHT_VERSION: installed in $(since "$t") ($TOOLS/node)"
 }
 
+# Only the CLI: it runs on stable (scripts/fuzz.sh sets RUSTC_BOOTSTRAP for the -Z flags it
+# passes), and a debug build of it is as quick in use as a release one.
+setup_cargo_fuzz() {
+    local cand v
+    for cand in "$TOOLS/bin/cargo-fuzz" "$(command -v cargo-fuzz || true)"; do
+        if [ -z "$cand" ] || [ ! -x "$cand" ]; then continue; fi
+        v="$(version_of "$cand")"
+        if [ "$v" = "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+            log "cargo-fuzz $CARGO_FUZZ_VERSION: reused ($cand)"
+            return
+        fi
+    done
+    local t=$SECONDS
+    CARGO_PROFILE_DEV_DEBUG=0 cargo install --locked --debug --force \
+        "cargo-fuzz@$CARGO_FUZZ_VERSION" --root "$TOOLS"
+    v="$(version_of "$TOOLS/bin/cargo-fuzz")"
+    [ "$v" = "cargo-fuzz $CARGO_FUZZ_VERSION" ] || die "installed cargo-fuzz reports '$v'"
+    log "cargo-fuzz $CARGO_FUZZ_VERSION: installed in $(since "$t") ($TOOLS/bin/cargo-fuzz)"
+}
+
+# A release build, as cargo install makes by default: about 3.5 minutes on 2 cores, once per
+# machine (reused after that).
+setup_cargo_deny() {
+    local cand v
+    for cand in "$TOOLS/bin/cargo-deny" "$(command -v cargo-deny || true)"; do
+        if [ -z "$cand" ] || [ ! -x "$cand" ]; then continue; fi
+        v="$(version_of "$cand")"
+        if [ "$v" = "cargo-deny $CARGO_DENY_VERSION" ]; then
+            log "cargo-deny $CARGO_DENY_VERSION: reused ($cand)"
+            return
+        fi
+    done
+    local t=$SECONDS
+    cargo install --locked --force "cargo-deny@$CARGO_DENY_VERSION" --root "$TOOLS"
+    v="$(version_of "$TOOLS/bin/cargo-deny")"
+    [ "$v" = "cargo-deny $CARGO_DENY_VERSION" ] || die "installed cargo-deny reports '$v'"
+    log "cargo-deny $CARGO_DENY_VERSION: installed in $(since "$t") ($TOOLS/bin/cargo-deny)"
+}
+
+# The IAM policy linter the iam-policy export is checked with (tests/e2e/exports.rs).
+setup_parliament() {
+    if py_version parliament >/dev/null && [ "$(py_version parliament)" = "$PARLIAMENT_VERSION" ]; then
+        log "parliament $PARLIAMENT_VERSION: reused ($TOOLS/venv/bin/parliament)"
+        return
+    fi
+    local t=$SECONDS
+    ensure_venv
+    "$TOOLS/venv/bin/python" -m pip install -q --disable-pip-version-check "parliament==$PARLIAMENT_VERSION"
+    [ "$(py_version parliament)" = "$PARLIAMENT_VERSION" ] || die "installed parliament reports '$(py_version parliament)'"
+    log "parliament $PARLIAMENT_VERSION: installed in $(since "$t") ($TOOLS/venv/bin/parliament)"
+}
+
+# LiteLLM's proxy (the `[proxy]` extra: its config loader lives there) in a venv of its own:
+# it pins cryptography, starlette, pydantic and boto3 ranges that must not move moto's.
+# About 750 MB; the litellm export test reads the fragment with it.
+setup_litellm() {
+    local venv="$TOOLS/litellm-venv" v
+    v="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("litellm"))' 2>/dev/null || true)"
+    if [ "$v" = "$LITELLM_VERSION" ] && "$venv/bin/python" -c 'import fastapi, websockets' 2>/dev/null; then
+        log "litellm[proxy] $LITELLM_VERSION: reused ($venv)"
+        return
+    fi
+    local t=$SECONDS
+    if [ ! -x "$venv/bin/python" ]; then
+        python3 -m venv "$venv"
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip
+    fi
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check "litellm[proxy]==$LITELLM_VERSION"
+    v="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("litellm"))' 2>/dev/null || true)"
+    [ "$v" = "$LITELLM_VERSION" ] || die "installed litellm reports '$v'"
+    log "litellm[proxy] $LITELLM_VERSION: installed in $(since "$t") ($venv)"
+}
+
+# The Amazon States Language validator the step-functions export is checked with.
+setup_asl_validator() {
+    local pkg="$TOOLS/node/node_modules/asl-validator/package.json" v
+    v="$(node -p "require('$pkg').version" 2>/dev/null || true)"
+    if [ "$v" = "$ASL_VALIDATOR_VERSION" ]; then
+        log "asl-validator $ASL_VALIDATOR_VERSION: reused ($TOOLS/node)"
+        return
+    fi
+    local t=$SECONDS
+    mkdir -p "$TOOLS/node"
+    npm install --prefix "$TOOLS/node" --no-audit --no-fund --loglevel=error "asl-validator@$ASL_VALIDATOR_VERSION"
+    v="$(node -p "require('$pkg').version" 2>/dev/null || true)"
+    [ "$v" = "$ASL_VALIDATOR_VERSION" ] || die "installed asl-validator reports '$v', want $ASL_VALIDATOR_VERSION"
+    log "asl-validator $ASL_VALIDATOR_VERSION: installed in $(since "$t") ($TOOLS/node)"
+}
+
+# LibreChat's config schema (zod, from its own data-provider package) and the YAML loader
+# LibreChat reads librechat.yaml with: the librechat export is checked against both.
+setup_librechat_schema() {
+    local dir="$TOOLS/node/node_modules" v y
+    v="$(node -p "require('$dir/librechat-data-provider/package.json').version" 2>/dev/null || true)"
+    y="$(node -p "require('$dir/js-yaml/package.json').version" 2>/dev/null || true)"
+    if [ "$v" = "$LIBRECHAT_DATA_PROVIDER_VERSION" ] && [ "$y" = "$JS_YAML_VERSION" ]; then
+        log "librechat-data-provider $v, js-yaml $y: reused ($TOOLS/node)"
+        return
+    fi
+    local t=$SECONDS
+    mkdir -p "$TOOLS/node"
+    npm install --prefix "$TOOLS/node" --no-audit --no-fund --loglevel=error \
+        "librechat-data-provider@$LIBRECHAT_DATA_PROVIDER_VERSION" "js-yaml@$JS_YAML_VERSION"
+    v="$(node -p "require('$dir/librechat-data-provider/package.json').version" 2>/dev/null || true)"
+    [ "$v" = "$LIBRECHAT_DATA_PROVIDER_VERSION" ] || die "installed librechat-data-provider reports '$v'"
+    log "librechat-data-provider $v, js-yaml $JS_YAML_VERSION: installed in $(since "$t") ($TOOLS/node)"
+}
+
 # ---------------------------------------------------------------------------------------
 usage() {
     sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "${BASH_SOURCE[0]}" >&2
@@ -249,7 +394,8 @@ for arg in "$@"; do
         all) todo+=(wasm trunk wasm-bindgen wasm-opt chromium moto boto3 wrk) ;;
         frontend) todo+=(wasm trunk wasm-bindgen wasm-opt) ;;
         oha | load) todo+=(wrk) ;;
-        wasm | trunk | wasm-bindgen | wasm-opt | chromium | moto | boto3 | wrk | shellcheck | npm-playwright) todo+=("$arg") ;;
+        exports) todo+=(parliament litellm asl-validator librechat-schema) ;;
+        wasm | trunk | wasm-bindgen | wasm-opt | chromium | moto | boto3 | schemathesis | wrk | shellcheck | npm-playwright | cargo-fuzz | cargo-deny | parliament | litellm | asl-validator | librechat-schema) todo+=("$arg") ;;
         -h | --help | help) usage ;;
         *) printf 'setup: unknown component %q\n' "$arg" >&2; usage ;;
     esac

@@ -26,6 +26,14 @@ if [ -f frontend/Trunk.toml ]; then HAVE_FRONTEND=1; fi
 # moto (moto_server) for the S3 store's tests (backend/src/storage/s3.rs), which fail rather
 # than skip without it; boto3 (with pytest) for the fake Bedrock's conformance tests.
 COMPONENTS=(wasm moto boto3)
+# schemathesis for the short fuzzing run of the API (scripts/schemathesis.sh --short).
+COMPONENTS+=(schemathesis)
+# cargo-deny for the dependency policy (deny.toml).
+COMPONENTS+=(cargo-deny)
+# The tools the export tests read each artefact back with (tests/e2e/exports.rs): parliament,
+# LiteLLM's proxy, asl-validator, LibreChat's schema (cfn-lint comes with moto). Under CI=true
+# those tests fail rather than skip without them.
+COMPONENTS+=(exports)
 if [ "$HAVE_FRONTEND" = 1 ]; then COMPONENTS+=(trunk wasm-bindgen wasm-opt chromium); fi
 # shellcheck disable=SC2206 # word-splitting a space-separated list is intended
 COMPONENTS+=(${SETUP_EXTRA:-})
@@ -81,6 +89,12 @@ step "no module imports a module that imports it back" python3 scripts/check-mod
 # passes --offline to its `cargo build`; its own `cargo metadata` call downloads too.)
 step "cargo fetch" cargo fetch "${LOCKED[@]}"
 
+# The dependency policy in deny.toml, offline. Advisories are not checked here: their database
+# is a git repository on GitHub, which CI cannot reach; scripts/deny.sh checks them where it
+# can. Duplicate versions print as one-line warnings (`cargo deny check bans` shows why).
+step "cargo deny: licenses, bans, sources (offline)" \
+    cargo deny --offline "${LOCKED[@]}" check --hide-inclusion-graph licenses bans sources
+
 if [ "$HAVE_FRONTEND" = 1 ]; then
     step "frontend: every bundle (scripts/build-ui.sh)" bash scripts/build-ui.sh "${LOCKED[@]}"
 else
@@ -122,6 +136,12 @@ fake_bedrock_conformance() {
         "$TOOLS/venv/bin/python" -m pytest -q -p no:cacheprovider tests/conformance
 }
 step "conformance: fake Bedrock vs boto3 (pytest)" logged conformance.log fake_bedrock_conformance
+
+# The API fuzzed from its own OpenAPI description: no 5xx, every 4xx the shared error body. The
+# short run (a fixed seed, about 20 s); `scripts/schemathesis.sh` alone is the long one.
+# The server and the fake are the binaries the tests and the conformance step just built.
+step "fuzzing: the API from /api/v1/openapi.json (scripts/schemathesis.sh --short)" \
+    env SCHEMATHESIS_BUILD=0 bash scripts/schemathesis.sh --short
 
 STEP=""
 printf '\n==> all %s steps passed in %ss. Test runner summary (repeated from above):\n' \

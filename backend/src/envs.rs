@@ -3,14 +3,17 @@
 //! settings, diff two, list the history and revert. Every call blocks; the server runs them
 //! on the blocking pool.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use bedrock_binder_shared::api::{
-    ChangeSummary, EnvDiffResponse, EnvSettings, EnvSummary, HistoryItem, HistoryResponse, SettingsChange, StoreKind,
+    ChangeSummary, EnvDiffResponse, EnvSettings, EnvSummary, HistoryItem, HistoryResponse, PresetsResponse,
+    SettingsChange, StoreKind,
 };
 use bedrock_binder_shared::diff::line_diff;
 use bedrock_binder_shared::env_name::EnvName;
+use bedrock_binder_shared::preset::{Preset, preset_diff};
 use bedrock_binder_shared::promote::{PromotePlan, binding_diff, promote};
 use bedrock_binder_shared::{Document, Version};
 
@@ -84,6 +87,14 @@ impl Environments {
     /// Environments over any storage (tests).
     pub fn over(storage: Arc<dyn Storage>, kind: StoreKind) -> Environments {
         Environments { storage, kind, file: None }
+    }
+
+    /// The same environments over `wrap(storage)`: the server wraps its store to be told of
+    /// every commit ([`crate::health::committed::Observed`]).
+    #[must_use]
+    pub fn with_storage_wrapped(mut self, wrap: impl FnOnce(Arc<dyn Storage>) -> Arc<dyn Storage>) -> Environments {
+        self.storage = wrap(self.storage);
+        self
     }
 
     /// Where the environments are kept.
@@ -195,11 +206,13 @@ impl Environments {
         settings: EnvSettings,
         meta: ChangeMeta,
     ) -> Result<EnvSummary, StorageError> {
-        let expected = match expected {
-            Some(expected) => expected,
-            None => self.read(env)?.state.settings,
-        };
-        match self.storage.commit(env, Change::Settings { expected, settings }, meta) {
+        // Presets change through their own route (`set_preset`), never by a settings edit,
+        // which would otherwise drop them whenever its sender does not know about them.
+        let stored = self.read(env)?;
+        let expected = expected.unwrap_or(stored.state.settings);
+        let settings = EnvSettings { presets: stored.settings.presets, ..settings };
+        let change = Change::Settings { kind: ChangeKind::Settings, expected, settings };
+        match self.storage.commit(env, change, meta) {
             Ok(_) | Err(StorageError::Unchanged { .. }) => self.summary(env),
             Err(error) => Err(error),
         }
@@ -207,28 +220,121 @@ impl Environments {
 
     /// What differs from `from` to `to`: by binding, and by line.
     pub fn diff(&self, from: &EnvName, to: &EnvName) -> Result<EnvDiffResponse, StorageError> {
-        let (old, new) = (self.read(from)?.text, self.read(to)?.text);
+        let (old, new) = (self.read(from)?, self.read(to)?);
         Ok(EnvDiffResponse {
             from: from.to_string(),
             to: to.to_string(),
-            changes: binding_diff(&Document::parse(&old), &Document::parse(&new)),
-            lines: line_diff(&old, &new),
+            changes: binding_diff(&Document::parse(&old.text), &Document::parse(&new.text)),
+            lines: line_diff(&old.text, &new.text),
+            presets: preset_diff(&old.settings.presets, &new.settings.presets),
         })
     }
 
     /// What promoting `models` (every binding of `from` if empty) into `to` would write, with
-    /// the target as read (its version is what the write is made against).
+    /// the target as read (its versions are what the write is made against). Presets travel
+    /// with their bindings, and like bindings are copied, never removed: each promoted model
+    /// with a preset in `from` gets that preset in `to`.
     pub fn promote_plan(
         &self,
         from: &EnvName,
         to: &EnvName,
         models: &[String],
-    ) -> Result<(PromotePlan, Snapshot), StorageError> {
-        let source = Document::parse(&self.read(from)?.text);
-        let target = self.load(to)?;
+    ) -> Result<PromotePreview, StorageError> {
+        let source = self.read(from)?;
+        let source_document = Document::parse(&source.text);
+        let target = self.read(to)?;
         let chosen: Vec<&str> = models.iter().map(String::as_str).collect();
-        let plan = promote(&source, &Document::parse(&target.text), (!chosen.is_empty()).then_some(&chosen[..]));
-        Ok((plan, target))
+        let plan =
+            promote(&source_document, &Document::parse(&target.text), (!chosen.is_empty()).then_some(&chosen[..]));
+        let bound: Vec<&str> = source_document.resolve().iter().map(|resolved| resolved.key).collect();
+        let promoted: Vec<&str> =
+            if chosen.is_empty() { bound } else { chosen.into_iter().filter(|model| bound.contains(model)).collect() };
+        let mut after = target.settings.presets.clone();
+        for model in promoted {
+            if let Some(preset) = source.settings.presets.get(model) {
+                after.insert(model.to_owned(), preset.clone());
+            }
+        }
+        let presets =
+            PresetProposal { base: target.state.settings.clone(), before: target.settings.presets.clone(), after };
+        let snapshot = Snapshot { text: target.text, version: target.state.text, existed: target.existed };
+        Ok(PromotePreview { plan, target: snapshot, presets })
+    }
+
+    /// Writes a promote's presets into `to` (after its text), made against the settings version
+    /// the preview read; nothing if they do not change.
+    pub fn save_promoted_presets(
+        &self,
+        to: &EnvName,
+        presets: &PresetProposal,
+        meta: ChangeMeta,
+    ) -> Result<(), StorageError> {
+        if presets.before == presets.after {
+            return Ok(());
+        }
+        let mut settings = self.read(to)?.settings;
+        settings.presets = presets.after.clone();
+        let change = Change::Settings { kind: ChangeKind::Preset, expected: presets.base.clone(), settings };
+        match self.storage.commit(to, change, meta) {
+            Ok(_) | Err(StorageError::Unchanged { .. }) => Ok(()),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The presets of `env`, with the version of the settings they are stored in.
+    pub fn presets(&self, env: &EnvName) -> Result<PresetsResponse, StorageError> {
+        let stored = self.read(env)?;
+        Ok(PresetsResponse { env: env.to_string(), version: stored.state.settings, presets: stored.settings.presets })
+    }
+
+    /// Sets (or with `None` clears) the preset of `model` in `env`, made against the settings
+    /// version `expected` (the current one if `None`). Only a bound model can have a preset.
+    pub fn set_preset(
+        &self,
+        env: &EnvName,
+        model: &str,
+        preset: Option<Preset>,
+        expected: Option<Version>,
+        meta: ChangeMeta,
+    ) -> Result<PresetsResponse, PresetWriteError> {
+        let proposal = self.preset_proposal(env, model, preset, expected)?;
+        let mut settings = self.read(env)?.settings;
+        settings.presets = proposal.after;
+        let change = Change::Settings { kind: ChangeKind::Preset, expected: proposal.base, settings };
+        match self.storage.commit(env, change, meta) {
+            Ok(_) | Err(StorageError::Unchanged { .. }) => Ok(self.presets(env)?),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// What setting (or clearing) the preset of `model` would change, against the settings
+    /// version `expected` (the current one if `None`): what a write or a change request uses.
+    pub fn preset_proposal(
+        &self,
+        env: &EnvName,
+        model: &str,
+        preset: Option<Preset>,
+        expected: Option<Version>,
+    ) -> Result<PresetProposal, PresetWriteError> {
+        let stored = self.read(env)?;
+        if let Some(expected) = expected
+            && expected != stored.state.settings
+        {
+            return Err(StorageError::Conflict { env: env.clone(), current: Some(stored.state.settings) }.into());
+        }
+        let mut after = stored.settings.presets.clone();
+        match preset.filter(|preset| !preset.is_empty()) {
+            Some(preset) => {
+                if !Document::parse(&stored.text).resolve().iter().any(|resolved| resolved.key == model) {
+                    return Err(PresetWriteError::NotBound { env: env.clone(), model: model.to_owned() });
+                }
+                after.insert(model.to_owned(), preset);
+            }
+            None => {
+                after.remove(model);
+            }
+        }
+        Ok(PresetProposal { base: stored.state.settings, before: stored.settings.presets, after })
     }
 
     /// The committed history of `env`, newest first. A deleted environment's history is
@@ -277,6 +383,45 @@ impl Environments {
     }
 }
 
+/// The presets a change (a write, a promote or a change request) replaces and proposes, with the settings version they were
+/// read at (presets live in the settings).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PresetProposal {
+    /// The version of the environment's settings the change was made against.
+    pub base: Version,
+    /// The presets then.
+    pub before: BTreeMap<String, Preset>,
+    /// The presets the change would write.
+    pub after: BTreeMap<String, Preset>,
+}
+
+/// A promote's preview: the plan, the target as read, and the presets it carries.
+#[derive(Debug, Clone)]
+pub struct PromotePreview {
+    /// The bindings it writes.
+    pub plan: PromotePlan,
+    /// The target's text as read.
+    pub target: Snapshot,
+    /// The target's presets before and after.
+    pub presets: PresetProposal,
+}
+
+/// Why a preset was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum PresetWriteError {
+    /// The store refused or failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    /// The model has no binding in the environment, so a preset would apply to nothing.
+    #[error("`{model}` has no binding in the environment `{env}`; bind it first, then give it a preset")]
+    NotBound {
+        /// The environment.
+        env: EnvName,
+        /// The model.
+        model: String,
+    },
+}
+
 /// The reason a revert is recorded with: what it restores, then the author's reason.
 pub fn revert_reason(seq: u64, undo: bool, reason: Option<String>) -> Option<String> {
     let what = if undo { format!("undoes change {seq}") } else { format!("back to the version of change {seq}") };
@@ -305,6 +450,12 @@ fn change_summary(entry: &HistoryEntry) -> ChangeSummary {
         reason: entry.reason.clone(),
         approver: entry.approval.as_ref().map(|approval| approval.by.clone()),
         request: entry.approval.as_ref().map(|approval| approval.request),
+        presets: match (&entry.previous_settings, &entry.new_settings) {
+            (Some(before), Some(after)) if entry.kind.is_settings_change() => {
+                preset_diff(&before.presets, &after.presets)
+            }
+            _ => Vec::new(),
+        },
     }
 }
 

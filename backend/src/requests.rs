@@ -27,11 +27,12 @@ use bedrock_binder_shared::api::{
 };
 use bedrock_binder_shared::diff::line_diff;
 use bedrock_binder_shared::env_name::EnvName;
+use bedrock_binder_shared::preset::preset_diff;
 use bedrock_binder_shared::promote::{binding_diff, reapply};
 use serde::{Deserialize, Serialize};
 
-use crate::envs::Environments;
-use crate::storage::{Approval, Change, ChangeMeta, HistoryEntry, RecordKind, Seq, StorageError, committed};
+use crate::envs::{Environments, PresetProposal};
+use crate::storage::{Approval, Change, ChangeMeta, EnvState, HistoryEntry, RecordKind, Seq, StorageError, committed};
 
 /// How many request numbers taken by other proposers a proposal moves past before giving up.
 const NUMBER_ATTEMPTS: usize = 16;
@@ -51,6 +52,8 @@ pub struct Proposal {
     pub from: Option<EnvName>,
     /// The promote gate's findings against the environment's AWS account.
     pub gate: Option<GateReport>,
+    /// The presets it changes, if any.
+    pub presets: Option<PresetProposal>,
 }
 
 /// A request as stored: never changed once written.
@@ -69,6 +72,18 @@ struct StoredRequest {
     text: String,
     #[serde(default)]
     gate: Option<GateReport>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    presets: Option<PresetProposal>,
+}
+
+impl StoredRequest {
+    /// Whether the environment still stands where the request was made: its text (and, for a
+    /// request that changes presets, its settings) at the request's base versions.
+    fn is_current(&self, current: Option<&EnvState>) -> bool {
+        current.is_some_and(|current| {
+            current.text == self.base && self.presets.as_ref().is_none_or(|presets| presets.base == current.settings)
+        })
+    }
 }
 
 /// What closed a request without applying it.
@@ -156,8 +171,8 @@ struct Facts {
     decisions: Vec<(u64, StoredDecision)>,
     /// The committed entries that applied a request.
     applied: Vec<HistoryEntry>,
-    /// The environment's current text version (`None`: deleted).
-    current: Option<Version>,
+    /// The environment's current versions (`None`: deleted).
+    current: Option<EnvState>,
 }
 
 impl Facts {
@@ -181,7 +196,7 @@ impl Facts {
         let entries = storage.history(env)?;
         let committed = committed(&entries, stored.as_ref().map(|stored| &stored.state));
         let applied = committed.into_iter().filter(|entry| entry.approval.is_some()).collect();
-        Ok(Facts { requests, decisions, applied, current: stored.map(|stored| stored.state.text) })
+        Ok(Facts { requests, decisions, applied, current: stored.map(|stored| stored.state) })
     }
 
     fn stored(&self, env: &EnvName, id: u64) -> Result<&StoredRequest, RequestError> {
@@ -212,7 +227,7 @@ impl Facts {
                 Some(RequestDecision { by: by.clone(), comment: None, time_ms: *time_ms }),
                 Some(*replacement),
             ),
-            (None, None) if self.current.as_ref() == Some(&request.base) => (RequestStatus::Open, None, None),
+            (None, None) if request.is_current(self.current.as_ref()) => (RequestStatus::Open, None, None),
             (None, None) => (RequestStatus::Stale, None, None),
         };
         ChangeRequest {
@@ -226,6 +241,7 @@ impl Facts {
             base_version: request.base.clone(),
             changes: binding_diff(&Document::parse(&request.base_text), &Document::parse(&request.text)),
             lines: line_diff(&request.base_text, &request.text),
+            presets: request.presets.as_ref().map(|p| preset_diff(&p.before, &p.after)).unwrap_or_default(),
             gate: request.gate.clone(),
             status,
             decision: closed,
@@ -244,7 +260,13 @@ impl Environments {
         if current.state.text != proposal.base {
             return Err(StorageError::Conflict { env: env.clone(), current: Some(current.state.text) }.into());
         }
-        if proposal.text == proposal.base_text {
+        if let Some(presets) = &proposal.presets
+            && presets.base != current.state.settings
+        {
+            return Err(StorageError::Conflict { env: env.clone(), current: Some(current.state.settings) }.into());
+        }
+        let presets_change = proposal.presets.as_ref().is_some_and(|presets| presets.before != presets.after);
+        if proposal.text == proposal.base_text && !presets_change {
             return Err(StorageError::Unchanged { env: env.clone() }.into());
         }
         let storage = self.storage();
@@ -260,6 +282,7 @@ impl Environments {
             base_text: proposal.base_text,
             text: proposal.text,
             gate: proposal.gate,
+            presets: proposal.presets.filter(|presets| presets.before != presets.after),
         };
         for _ in 0..NUMBER_ATTEMPTS {
             request.id = number.get();
@@ -309,18 +332,29 @@ impl Environments {
         if view.status == RequestStatus::Stale {
             return Err(RequestError::Stale { env: env.clone(), id });
         }
-        let change = Change::Text { kind: stored.kind, expected: stored.base.clone(), text: stored.text.clone() };
         let meta = ChangeMeta {
             author: stored.author.clone(),
             reason: stored.reason.clone(),
             approval: Some(Approval { request: id, by: approver.to_owned(), comment }),
         };
-        match self.storage().commit(env, change, meta) {
-            Ok(_) => self.request(env, id),
+        let stale = |error: StorageError| {
             // Moved between the read above and the write: stale after all.
-            Err(error) if error.is_conflict() => Err(RequestError::Stale { env: env.clone(), id }),
-            Err(error) => Err(error.into()),
+            if error.is_conflict() { RequestError::Stale { env: env.clone(), id } } else { error.into() }
+        };
+        // The text first, then the presets: two commits, each conditional on the request's
+        // base. A settings change slipping in between leaves the bindings applied and the
+        // presets refused as stale; the history shows both.
+        if stored.text != stored.base_text {
+            let change = Change::Text { kind: stored.kind, expected: stored.base.clone(), text: stored.text.clone() };
+            self.storage().commit(env, change, meta.clone()).map_err(stale)?;
         }
+        if let Some(presets) = &stored.presets {
+            let mut settings = self.read(env)?.settings;
+            settings.presets = presets.after.clone();
+            let change = Change::Settings { kind: ChangeKind::Preset, expected: presets.base.clone(), settings };
+            self.storage().commit(env, change, meta).map_err(stale)?;
+        }
+        self.request(env, id)
     }
 
     /// Rejects change request `id`; nothing changes in the environment.
@@ -348,7 +382,17 @@ impl Environments {
         }
         let current = self.read(env)?;
         let plan = reapply(&view.changes, &Document::parse(&current.text));
-        if plan.text == current.text {
+        let presets = stored.presets.as_ref().map(|_| {
+            let mut after = current.settings.presets.clone();
+            for change in &view.presets {
+                match &change.after {
+                    Some(preset) => after.insert(change.model.clone(), preset.clone()),
+                    None => after.remove(&change.model),
+                };
+            }
+            PresetProposal { base: current.state.settings.clone(), before: current.settings.presets.clone(), after }
+        });
+        if plan.text == current.text && presets.as_ref().is_none_or(|presets| presets.before == presets.after) {
             return Err(RequestError::NothingLeft { env: env.clone(), id });
         }
         let proposal = Proposal {
@@ -358,6 +402,7 @@ impl Environments {
             text: plan.text,
             from: stored.from.as_deref().and_then(|from| from.parse().ok()),
             gate: stored.gate,
+            presets,
         };
         let meta = ChangeMeta { author: by.to_owned(), reason: stored.reason, approval: None };
         let replacement = self.propose(env, proposal, meta)?;
@@ -397,6 +442,7 @@ impl Environments {
 #[cfg(test)]
 mod tests {
     use bedrock_binder_shared::api::EnvSettings;
+    use bedrock_binder_shared::preset::Preset;
 
     use super::*;
     use crate::envs::NewEnv;
@@ -423,6 +469,7 @@ mod tests {
             text: text.to_owned(),
             from: None,
             gate: None,
+            presets: None,
         };
         envs.propose(env, proposal, meta(author)).expect("proposed")
     }
@@ -480,5 +527,49 @@ mod tests {
             envs.requests(&env).expect("list").requests.iter().map(|r| (r.id, r.status)).collect();
         assert_eq!(listed, [(2, RequestStatus::Open), (1, RequestStatus::Rejected)]);
         assert_eq!(envs.read(&env).expect("read").text, "# prod\na.x=us.a.x\n");
+    }
+
+    fn propose_preset(envs: &Environments, env: &EnvName, author: &str, json: &str) -> ChangeRequest {
+        let preset: Preset = serde_json::from_str(json).expect("a valid preset");
+        let presets = envs.preset_proposal(env, "a.x", Some(preset), None).expect("a bound model");
+        let current = envs.read(env).expect("read");
+        let proposal = Proposal {
+            kind: ChangeKind::Preset,
+            base: current.state.text,
+            base_text: current.text.clone(),
+            text: current.text,
+            from: None,
+            gate: None,
+            presets: Some(presets),
+        };
+        envs.propose(env, proposal, meta(author)).expect("proposed")
+    }
+
+    #[test]
+    fn a_preset_request_applies_only_on_approval_and_goes_stale_when_the_settings_move() {
+        let (_dir, envs, env) = prod();
+        let request = propose_preset(&envs, &env, "erin", r#"{"maxTokens":300}"#);
+        assert_eq!(request.presets.len(), 1, "the request shows the preset it changes");
+        assert!(request.changes.is_empty(), "and no binding");
+        assert!(envs.read(&env).expect("read").settings.presets.is_empty(), "nothing written yet");
+
+        envs.approve(&env, request.id, "ada", None).expect("approved");
+        let stored = envs.read(&env).expect("read");
+        assert_eq!(stored.settings.presets["a.x"].to_string(), "maxTokens=300");
+        assert!(stored.settings.protected, "the other settings stay");
+        assert_eq!(stored.text, "# prod\na.x=us.a.x\n", "the file stays");
+        let history = envs.history(&env).expect("history");
+        let last = &history.entries[0].summary;
+        assert_eq!((last.kind, last.approver.as_deref(), last.presets.len()), (ChangeKind::Preset, Some("ada"), 1));
+
+        // Made against settings that have moved since: stale, then rebased onto the new ones.
+        let second = propose_preset(&envs, &env, "erin", r#"{"temperature":0.5}"#);
+        let third = propose_preset(&envs, &env, "erin", r#"{"topP":0.5}"#);
+        envs.approve(&env, second.id, "ada", None).expect("approved");
+        let stale = envs.approve(&env, third.id, "ada", None).expect_err("stale");
+        assert!(matches!(stale, RequestError::Stale { .. }), "{stale:?}");
+        let rebased = envs.rebase(&env, third.id, "erin").expect("rebased");
+        envs.approve(&env, rebased.id, "ada", None).expect("approved");
+        assert_eq!(envs.read(&env).expect("read").settings.presets["a.x"].to_string(), "topP=0.5");
     }
 }

@@ -11,17 +11,18 @@
 //! The streaming test reads its `text/event-stream` body chunk by chunk
 //! ([`crate::state::sse`]), since `EventSource` cannot POST.
 
-use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{
     AwsCatalogResponse, AwsStatus, BindRequest, BindRequiredPreview, BindRequiredRequest, BindingsResponse,
     CatalogResponse, ChangeRequest, ChangeRequestList, CheckRequest, CheckResponse, CreateEnvRequest,
     CreateProfileRequest, CreateProfileResponse, DecideRequest, DeleteProfileResponse, EnvDiffResponse,
-    EnvListResponse, EnvSummary, HistoryResponse, ImportPreview, ProfilesResponse, PromoteRequest, PromoteResponse,
-    ProposeRequest, RefreshProgress, RefreshRequest, RevertRequest, SessionInfo, TestRequest, TestStreamEvent,
-    UnbindRequest,
+    EnvListResponse, EnvSummary, HistoryResponse, ImportPreview, PresetsResponse, ProfilesResponse, PromoteRequest,
+    PromoteResponse, ProposeRequest, RefreshProgress, RefreshRequest, RevertRequest, SessionInfo, TestRequest,
+    TestStreamEvent, UnbindRequest,
 };
 use bedrock_binder_shared::api::{CSRF_HEADER, CSRF_HEADER_VALUE};
 use bedrock_binder_shared::env_name::EnvName;
+use bedrock_binder_shared::preset::PresetFields;
+use bedrock_binder_shared::{Diagnostic, Document, Version};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -43,23 +44,45 @@ fn in_env(env: &EnvName, route: &str) -> String {
 
 /// `GET /api/v1/envs/{env}/bindings`.
 pub async fn bindings(env: &EnvName) -> Result<BindingsResponse, ApiError> {
-    json(send("GET", &in_env(env, "/bindings"), None, None).await?)
+    file(send("GET", &in_env(env, "/bindings"), None, None).await?)
 }
 
 /// `PUT /api/v1/envs/{env}/bindings`: replaces the whole file with `text`.
 pub async fn replace(env: &EnvName, text: &str, version: &Version) -> Result<BindingsResponse, ApiError> {
     let body = Some(("text/plain; charset=utf-8", text.to_owned()));
-    json(send("PUT", &in_env(env, "/bindings"), body, Some(version)).await?)
+    file(send("PUT", &in_env(env, "/bindings"), body, Some(version)).await?)
 }
 
 /// `POST /api/v1/envs/{env}/bindings/bind`.
 pub async fn bind(env: &EnvName, request: &BindRequest, version: &Version) -> Result<BindingsResponse, ApiError> {
-    json(send("POST", &in_env(env, "/bindings/bind"), Some(json_body(request)?), Some(version)).await?)
+    file(send("POST", &in_env(env, "/bindings/bind"), Some(json_body(request)?), Some(version)).await?)
 }
 
 /// `POST /api/v1/envs/{env}/bindings/unbind`.
 pub async fn unbind(env: &EnvName, request: &UnbindRequest, version: &Version) -> Result<BindingsResponse, ApiError> {
-    json(send("POST", &in_env(env, "/bindings/unbind"), Some(json_body(request)?), Some(version)).await?)
+    file(send("POST", &in_env(env, "/bindings/unbind"), Some(json_body(request)?), Some(version)).await?)
+}
+
+/// `GET /api/v1/envs/{env}/presets`: every binding's preset, with the settings version that
+/// a preset's write sends as `If-Match`.
+pub async fn presets(env: &EnvName) -> Result<PresetsResponse, ApiError> {
+    json(send("GET", &in_env(env, "/presets"), None, None).await?)
+}
+
+/// `PUT /api/v1/envs/{env}/presets/{model}` (with `fields` empty, the server clears it), or
+/// with `None` `DELETE` it; made against the settings `version`.
+pub async fn write_preset(
+    env: &EnvName,
+    model: &str,
+    fields: Option<&PresetFields>,
+    version: &Version,
+) -> Result<PresetsResponse, ApiError> {
+    let route = in_env(env, &format!("/presets/{}", String::from(js_sys::encode_uri_component(model))));
+    let (method, body) = match fields {
+        Some(fields) => ("PUT", Some(json_body(fields)?)),
+        None => ("DELETE", None),
+    };
+    json(send(method, &route, body, Some(version)).await?)
 }
 
 /// `GET /api/v1/catalog` with no filter: every model. The catalog page filters in the browser,
@@ -249,9 +272,14 @@ pub async fn history(env: &EnvName) -> Result<HistoryResponse, ApiError> {
     json(send("GET", &in_env(env, "/history"), None, None).await?)
 }
 
+/// `GET /api/v1/envs/{env}/health`: what the server's scheduled check last found.
+pub async fn env_health(env: &EnvName) -> Result<bedrock_binder_shared::api::EnvHealth, ApiError> {
+    json(send("GET", &in_env(env, "/health"), None, None).await?)
+}
+
 /// `POST /api/v1/envs/{env}/revert`, made against the file's current `version`.
 pub async fn revert(env: &EnvName, request: &RevertRequest, version: &Version) -> Result<BindingsResponse, ApiError> {
-    json(send("POST", &in_env(env, "/revert"), Some(json_body(request)?), Some(version)).await?)
+    file(send("POST", &in_env(env, "/revert"), Some(json_body(request)?), Some(version)).await?)
 }
 
 /// `GET /api/v1/envs/{env}/requests`: its change requests, newest first.
@@ -273,6 +301,24 @@ pub async fn decide(env: &EnvName, id: u64, verb: &str, request: &DecideRequest)
 fn json_body(value: &impl Serialize) -> Result<(&'static str, String), ApiError> {
     let body = serde_json::to_string(value).map_err(|error| ApiError::Decode(error.to_string()))?;
     Ok(("application/json", body))
+}
+
+/// A [`BindingsResponse`] as the browser reads it: only what it cannot work out itself (the
+/// version, the text, the server's diagnostics, made against its catalog, and whether the file
+/// exists). The lines and bindings are parsed from the text by [`BindingsResponse::new`], the
+/// code the server ran to send them, so they come out the same, and the bindings page's wasm
+/// carries no decoder for them (about 7 KB brotli).
+fn file(body: String) -> Result<BindingsResponse, ApiError> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        version: Version,
+        text: String,
+        diagnostics: Vec<Diagnostic>,
+        #[serde(default)]
+        exists: bool,
+    }
+    let File { version, text, diagnostics, exists } = json(body)?;
+    Ok(BindingsResponse::new(&Document::parse(&text), version, diagnostics, exists))
 }
 
 fn json<T: DeserializeOwned>(body: String) -> Result<T, ApiError> {

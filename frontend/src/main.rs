@@ -1,4 +1,4 @@
-//! Mounts the main bundle: bindings, catalog, raw editor, import/export. Everything else is in
+//! Mounts the main bundle: bindings and catalog. Everything else is in
 //! the library, so its logic is testable on the host.
 
 fn main() {

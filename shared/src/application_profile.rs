@@ -129,6 +129,7 @@ pub fn parse_tag_list(text: &str) -> Result<Vec<ProfileTag>, ProfileFieldError> 
 
 /// A tag of an application inference profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileTag {
     /// The key.
     pub key: String,

@@ -277,7 +277,10 @@ impl Arn {
         let check_model = |id: &str| {
             ModelId::check(id).map_err(|error| {
                 let at = id_span.start;
-                fail(error.message, at + error.span.start..at + error.span.end.max(error.span.start + 1), None)
+                // Widened so an empty part shows its separator, but never past the text (an
+                // empty id ends it).
+                let end = (at + error.span.end.max(error.span.start + 1)).min(text.len());
+                fail(error.message, at + error.span.start..end, None)
             })
         };
         match type_name {

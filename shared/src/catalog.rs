@@ -93,6 +93,7 @@ impl fmt::Display for InferenceType {
 /// Where a model is in AWS's lifecycle, on the date the catalog is evaluated on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Lifecycle {
     /// Listed by AWS and on no legacy or end-of-life list.
     Active,

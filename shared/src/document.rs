@@ -303,7 +303,10 @@ impl Document {
             // A file without a final newline keeps that shape: the old last line gets an
             // ending and the new last line has none.
             Some(last) if last.ending == LineEnding::None => {
-                insertion.push_str(ending.as_str());
+                // After a lone `\r`, a `\n` would make `\r\n` and take that `\r` out of the
+                // old line's content; a whole `\r\n` leaves the line as it was.
+                let ends_in_lone_cr = self.source[..last.content_end].ends_with('\r');
+                insertion.push_str(if ends_in_lone_cr { LineEnding::CrLf } else { ending }.as_str());
                 LineEnding::None
             }
             _ => ending,
@@ -336,6 +339,11 @@ impl Document {
             cursor = end;
         }
         text.push_str(&self.source[cursor..]);
+        // A kept line that starts with U+FEFF would be read as the file's byte-order mark once
+        // it comes first, and its key would lose that character; a BOM in front keeps it.
+        if !self.has_bom() && text.starts_with(BOM) {
+            text.insert_str(0, BOM);
+        }
         *self = Document::parse(&text);
         doomed.len()
     }

@@ -28,6 +28,7 @@ pub mod fact_source;
 mod fast_hash;
 pub mod geo;
 pub mod model_id;
+pub mod preset;
 pub mod profile_ref;
 pub mod profile_suggestion;
 pub mod promote;

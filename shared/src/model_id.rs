@@ -56,11 +56,13 @@ const MAX_MODEL_SEGMENTS: usize = 4;
 /// called.
 pub const MODEL_ID_MAX_LEN: usize = 2048;
 
-/// The error for a text longer than [`MODEL_ID_MAX_LEN`], over the part past the limit.
+/// The error for a text longer than [`MODEL_ID_MAX_LEN`], over the part past the limit (from
+/// the start of the character the limit falls in).
 pub(crate) fn too_long(what: &str, text: &str) -> ModelIdError {
+    let start = (0..=MODEL_ID_MAX_LEN).rev().find(|&at| text.is_char_boundary(at)).unwrap_or_default();
     error(
         format!("this {what} is {} characters long; AWS accepts at most {MODEL_ID_MAX_LEN}", text.len()),
-        MODEL_ID_MAX_LEN..text.len(),
+        start..text.len(),
     )
 }
 

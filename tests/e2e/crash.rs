@@ -19,17 +19,17 @@ use bedrock_binder_shared::{Binding, Catalog, Document};
 
 use crate::helpers::{TestHome, spawn_listening};
 
-const START: &str = "# prod: written through crashes\n";
+pub(crate) const START: &str = "# prod: written through crashes\n";
 
-fn kills() -> usize {
+pub(crate) fn kills() -> usize {
     std::env::var("BEDROCK_BINDER_CRASH_KILLS").ok().and_then(|n| n.parse().ok()).unwrap_or(50)
 }
 
 /// Random delays: xorshift64, seeded from the clock unless `BEDROCK_BINDER_CRASH_SEED` says.
-struct Random(u64);
+pub(crate) struct Random(u64);
 
 impl Random {
-    fn new(what: &str) -> Random {
+    pub(crate) fn new(what: &str) -> Random {
         let seed = std::env::var("BEDROCK_BINDER_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(|| {
             std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(1, |d| d.as_nanos() as u64) | 1
         });
@@ -38,7 +38,7 @@ impl Random {
     }
 
     /// A delay below `max_us` microseconds.
-    fn delay(&mut self, max_us: u64) -> Duration {
+    pub(crate) fn delay(&mut self, max_us: u64) -> Duration {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -58,7 +58,7 @@ pub(crate) fn store(home: &TestHome) -> std::path::PathBuf {
 
 /// The `n`-th bind on `text`: a catalog model, bound directly (an empty value) unless it is
 /// already, and then to its own id, so that every bind changes the file.
-fn edit(n: usize, text: &str) -> (String, String) {
+pub(crate) fn edit(n: usize, text: &str) -> (String, String) {
     // Distinct ids: the catalog lists some model more than once.
     let models: Vec<String> = Catalog::embedded()
         .models()
@@ -74,7 +74,7 @@ fn edit(n: usize, text: &str) -> (String, String) {
 }
 
 /// `text` with `model` bound to `value`, as a bind writes it.
-fn bound(text: &str, (model, value): &(String, String)) -> String {
+pub(crate) fn bound(text: &str, (model, value): &(String, String)) -> String {
     let mut document = Document::parse(text);
     let binding = Binding::parse(model, Some(value)).expect("a valid binding");
     document.bind(&binding.model, &binding.profile);

@@ -5,16 +5,18 @@
 //! binding is direct or the file has none. The answer reports that exact `modelId`, so a user
 //! sees what was called, not what was meant.
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use aws_sdk_bedrockruntime::error::SdkError;
 use aws_sdk_bedrockruntime::types::error::ConverseStreamOutputError;
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ContentBlockDelta, ConversationRole, ConverseOutput, ConverseStreamOutput, InferenceConfiguration,
-    Message, TokenUsage,
+    Message, PerformanceConfigLatency, PerformanceConfiguration, ServiceTier, ServiceTierType, TokenUsage,
 };
 use bedrock_binder_shared::api::TestResponse;
 use bedrock_binder_shared::aws_failure::{AwsFailureCode, CallContext};
+use bedrock_binder_shared::preset::{Preset, Probability};
 use bedrock_binder_shared::profile_suggestion::ProfileSuggestion;
 use bedrock_binder_shared::{Document, ModelId, Region};
 
@@ -40,6 +42,9 @@ pub struct Invocation {
     pub prompt: String,
     /// `maxTokens`.
     pub max_tokens: u32,
+    /// The binding's preset: every field but `maxTokens` (which the caller has settled
+    /// against the cost guard's ceiling) is sent as it is.
+    pub preset: Preset,
 }
 
 impl Invocation {
@@ -51,7 +56,28 @@ impl Invocation {
             Some(value) if !value.is_empty() => value.to_owned(),
             _ => model.to_string(),
         };
-        Invocation { model, sent, binding, region, prompt, max_tokens }
+        Invocation { model, sent, binding, region, prompt, max_tokens, preset: Preset::default() }
+    }
+
+    /// The same call with the binding's preset.
+    pub fn with_preset(self, preset: Preset) -> Self {
+        Invocation { preset, ..self }
+    }
+
+    fn service_tier(&self) -> Option<ServiceTier> {
+        let tier = self.preset.service_tier?;
+        ServiceTier::builder().r#type(ServiceTierType::from(tier.as_str())).build().ok()
+    }
+
+    fn performance_config(&self) -> Option<PerformanceConfiguration> {
+        let latency = self.preset.latency?;
+        Some(PerformanceConfiguration::builder().latency(PerformanceConfigLatency::from(latency.as_str())).build())
+    }
+
+    fn request_metadata(&self) -> Option<HashMap<String, String>> {
+        let metadata = &self.preset.request_metadata;
+        (!metadata.is_empty())
+            .then(|| metadata.iter().map(|(key, value)| (key.as_str().to_owned(), value.as_str().to_owned())).collect())
     }
 
     fn response(&self) -> TestResponse {
@@ -80,7 +106,14 @@ impl Invocation {
     }
 
     fn inference_config(&self) -> InferenceConfiguration {
-        InferenceConfiguration::builder().max_tokens(i32::try_from(self.max_tokens).unwrap_or(i32::MAX)).build()
+        let preset = &self.preset;
+        let stops: Vec<String> = preset.stop_sequences.iter().map(|stop| stop.as_str().to_owned()).collect();
+        InferenceConfiguration::builder()
+            .max_tokens(i32::try_from(self.max_tokens).unwrap_or(i32::MAX))
+            .set_temperature(preset.temperature.map(Probability::as_f32))
+            .set_top_p(preset.top_p.map(Probability::as_f32))
+            .set_stop_sequences((!stops.is_empty()).then_some(stops))
+            .build()
     }
 }
 
@@ -111,6 +144,9 @@ impl Aws {
             .model_id(&invocation.sent)
             .messages(message)
             .inference_config(invocation.inference_config())
+            .set_service_tier(invocation.service_tier())
+            .set_performance_config(invocation.performance_config())
+            .set_request_metadata(invocation.request_metadata())
             .send()
             .await;
         response.latency_ms = elapsed_ms(started);
@@ -152,6 +188,9 @@ impl Aws {
             .model_id(&invocation.sent)
             .messages(message)
             .inference_config(invocation.inference_config())
+            .set_service_tier(invocation.service_tier())
+            .set_performance_config(invocation.performance_config())
+            .set_request_metadata(invocation.request_metadata())
             .send()
             .await;
         let mut output = match result {

@@ -52,8 +52,13 @@ use self::saved_discoveries::SavedDiscoveries;
 
 /// The endpoint-override variables `aws-config` reads that matter here, reported by name in
 /// the status so a user sees at once that calls go somewhere unusual.
-pub const ENDPOINT_OVERRIDES: [&str; 4] =
-    ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_BEDROCK", "AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "AWS_ENDPOINT_URL_STS"];
+pub const ENDPOINT_OVERRIDES: [&str; 5] = [
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_BEDROCK",
+    "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ENDPOINT_URL_CLOUDWATCH",
+];
 
 /// The `maxTokens` of a test invocation when the request names none.
 pub const DEFAULT_MAX_TOKENS: u32 = 64;
@@ -132,6 +137,8 @@ struct Inner {
     status: tokio::sync::Mutex<Option<(Instant, AwsStatus)>>,
     /// The handles of environments with their own profile or region ([`Aws::scoped`]).
     scoped: Mutex<HashMap<ScopeKey, Aws>>,
+    /// CloudWatch reads for usage reports, reused for a few minutes.
+    usage: crate::usage::cache::UsageCache,
 }
 
 /// The handle to AWS. Cheap to clone; clones share the configuration, the clients and the
@@ -176,6 +183,7 @@ impl Aws {
                 discovery: Discovery::default(),
                 status: tokio::sync::Mutex::new(None),
                 scoped: Mutex::new(HashMap::new()),
+                usage: crate::usage::cache::UsageCache::default(),
             }),
         };
         aws.load_saved();
@@ -225,6 +233,11 @@ impl Aws {
 
     pub(crate) fn discovery(&self) -> &Discovery {
         &self.inner.discovery
+    }
+
+    /// The CloudWatch reads of this account's usage reports.
+    pub(crate) fn usage_cache(&self) -> &crate::usage::cache::UsageCache {
+        &self.inner.usage
     }
 
     /// The SDK configuration, loading it on the first call. Loading reads the environment and

@@ -27,7 +27,7 @@ use crate::aws::{Aws, AwsSettings, format_time, now_epoch_seconds};
 pub(super) struct TestCall {
     pub(super) model: String,
     pub(super) prompt: Option<String>,
-    pub(super) max_tokens: u32,
+    pub(super) max_tokens: Option<u32>,
     pub(super) stream: bool,
 }
 
@@ -177,15 +177,24 @@ impl Session {
         err: &mut dyn Write,
     ) -> Result<u8, CliError> {
         let model = parse_model(&call.model)?;
-        if call.max_tokens == 0 {
+        if call.max_tokens == Some(0) {
             return Err(CliError::Rejected { message: "--max-tokens must be at least 1".to_owned(), snippet: None });
         }
+        // The binding's preset in this environment, if it has one (a missing file has none).
+        let preset = self
+            .envs
+            .storage()
+            .read(&self.env)?
+            .and_then(|stored| stored.settings.presets.get(model.as_str()).cloned())
+            .unwrap_or_default();
+        let max_tokens =
+            call.max_tokens.or(preset.max_tokens.map(|max| max.get())).unwrap_or(crate::aws::DEFAULT_MAX_TOKENS);
         let (_, document) = self.load(err)?;
         let aws = Aws::from_chain(settings);
         let runtime = runtime()?;
         let region = runtime.block_on(aws.region_or_default(None)).map_err(|d| CliError::Aws(Box::new(d)))?;
         let prompt = call.prompt.filter(|p| !p.trim().is_empty()).unwrap_or_else(|| DEFAULT_PROMPT.to_owned());
-        let invocation = Invocation::resolve(&document, model, region, prompt, call.max_tokens);
+        let invocation = Invocation::resolve(&document, model, region, prompt, max_tokens).with_preset(preset);
         if !self.json {
             writeln!(out, "→ {} in {} (modelId sent: {})", invocation.model, invocation.region, invocation.sent)?;
         }

@@ -13,6 +13,7 @@ use bedrock_binder_shared::api::{
 };
 use bedrock_binder_shared::diff::{DiffLine, LineChange, line_diff};
 use bedrock_binder_shared::env_name::EnvName;
+use bedrock_binder_shared::preset::preset_diff;
 use bedrock_binder_shared::promote::{BindingChange, binding_diff};
 use bedrock_binder_shared::validate::validate;
 use bedrock_binder_shared::{Document, Region};
@@ -340,7 +341,8 @@ impl Session {
     /// The preview and the gate against the target's AWS account, here; with --yes (and the
     /// gate passed or forced) the write.
     fn promote_here(&self, args: &PromoteArgs, reason: Option<&str>) -> Result<PromoteResponse, CliError> {
-        let (plan, target) = self.envs.promote_plan(&args.from, &args.to, &args.models)?;
+        let preview = self.envs.promote_plan(&args.from, &args.to, &args.models)?;
+        let (plan, target, presets) = (preview.plan, preview.target, preview.presets);
         let target_settings = self.envs.read(&args.to)?.settings;
         let aws =
             Aws::from_chain(self.aws_settings(
@@ -349,13 +351,14 @@ impl Session {
             ));
         let gate = runtime()?.block_on(promote_gate(&aws, &self.catalog, &plan.changes, &plan.text));
         let blocked = !gate.ok && !args.force;
-        let apply = args.yes && !blocked && !plan.changes.is_empty();
+        let apply = args.yes && !blocked && (!plan.changes.is_empty() || presets.before != presets.after);
         let mut promoted = PromoteResponse {
             from: args.from.to_string(),
             to: args.to.to_string(),
             lines: line_diff(&target.text, &plan.text),
             skipped: plan.skipped.into_iter().map(|(model, reason)| SkippedModel { model, reason }).collect(),
             changes: plan.changes,
+            presets: preset_diff(&presets.before, &presets.after),
             gate,
             version: target.version.clone(),
             applied: false,
@@ -363,7 +366,9 @@ impl Session {
         };
         if apply {
             let meta = self.meta(promote_reason(reason, &promoted.gate));
-            promoted.version = self.envs.save(&args.to, &target.version, &plan.text, ChangeKind::Promote, meta)?;
+            promoted.version =
+                self.envs.save(&args.to, &target.version, &plan.text, ChangeKind::Promote, meta.clone())?;
+            self.envs.save_promoted_presets(&args.to, &presets, meta)?;
             promoted.applied = true;
             promoted.change = self.envs.summary(&args.to)?.last_change;
         }

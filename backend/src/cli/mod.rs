@@ -6,23 +6,27 @@ mod aws;
 mod edit;
 mod envs;
 mod error;
+mod export;
 mod listing;
 mod menu;
+mod presets;
 mod profiles;
 mod pull;
 mod remote;
 mod report;
 mod serve;
 mod tokens;
+mod usage;
 
 use std::io::{self, BufRead, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use bedrock_binder_shared::api::ExportFormat;
 use bedrock_binder_shared::env_name::EnvName;
 use bedrock_binder_shared::fact_source::stale_embedded_notice;
 use bedrock_binder_shared::{Catalog, Document, Region, Version};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 use crate::aws::AwsSettings;
 use crate::aws::saved_discoveries::SavedDiscoveries;
@@ -120,11 +124,24 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Print the file for another app or environment.
+    /// Print the file for another app or environment, or the bindings for another tool.
     Export {
-        /// `inference-txt` prints the file byte for byte; `json` prints the resolved bindings.
-        #[arg(long, value_enum, default_value_t = ExportFormat::InferenceTxt)]
+        /// `inference-txt` (the file byte for byte), `json` (the resolved bindings, kinds, base
+        /// models and presets), `litellm` (a LiteLLM proxy model_list), `librechat` (LibreChat's
+        /// endpoints.bedrock), `step-functions` (a state machine of bedrock:invokeModel tasks),
+        /// `iam-policy` (least privilege for invoking the bindings) or `cloudformation` (the
+        /// application inference profiles as resources).
+        #[arg(long, default_value = "inference-txt", value_parser = export::parse_format)]
         format: ExportFormat,
+        /// The AWS account the environment's ARNs are in, for `step-functions` and `iam-policy`
+        /// without AWS credentials [default: STS's answer for the credentials].
+        #[arg(long, value_name = "ID", value_parser = export::parse_account)]
+        account: Option<String>,
+        /// The AWS region the bindings are called from [default: the environment's].
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        #[command(flatten)]
+        aws: AwsArgs,
     },
     /// Bring an environment's inference.txt from a team server (--server URL, with
     /// --token-file when it wants a token) to the file (--file), writing it only when it
@@ -160,6 +177,12 @@ pub enum Command {
     },
     /// The environment's committed changes, newest first.
     History,
+    /// Each binding's preset (inference parameters): set, show, clear.
+    Preset {
+        /// What to do.
+        #[command(subcommand)]
+        action: presets::PresetAction,
+    },
     /// Copy every environment of --store, with its history, into another store (a directory
     /// or `s3://BUCKET/PREFIX`), refusing to overwrite anything there: how a team moves from a
     /// directory to S3.
@@ -205,6 +228,8 @@ pub enum Command {
         auth: AuthArgs,
         #[command(flatten)]
         limits: LimitArgs,
+        #[command(flatten)]
+        health: serve::HealthArgs,
     },
     /// API tokens of the server's auth file: create, list, revoke.
     Token {
@@ -248,9 +273,9 @@ pub enum Command {
         /// The prompt [default: a one-sentence question].
         #[arg(long)]
         prompt: Option<String>,
-        /// The most tokens the reply may have.
-        #[arg(long, value_name = "N", default_value_t = crate::aws::DEFAULT_MAX_TOKENS)]
-        max_tokens: u32,
+        /// The most tokens the reply may have [default: the binding's preset's, else 64].
+        #[arg(long, value_name = "N")]
+        max_tokens: Option<u32>,
         /// The AWS region to call.
         #[arg(long, env = "AWS_REGION", value_name = "REGION")]
         region: Option<Region>,
@@ -279,6 +304,19 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
         /// The AWS region the bindings are for.
+        #[arg(long, env = "AWS_REGION", value_name = "REGION")]
+        region: Option<Region>,
+        #[command(flatten)]
+        aws: AwsArgs,
+    },
+    /// Each binding's calls, tokens, throttles and errors over the last 24 hours and 7 days,
+    /// from CloudWatch's AWS/Bedrock metrics; marks bindings without a call in 30 days as
+    /// unused, and lists what was called around the bindings.
+    Usage {
+        /// How far back: whole hours or days, `1h` to `90d`.
+        #[arg(long, value_name = "SPAN", default_value = "7d")]
+        since: bedrock_binder_shared::api::UsageSpan,
+        /// The AWS region whose metrics to read [default: the environment's, else the chain's].
         #[arg(long, env = "AWS_REGION", value_name = "REGION")]
         region: Option<Region>,
         #[command(flatten)]
@@ -413,6 +451,7 @@ impl Command {
             Command::Check { .. } => "check",
             Command::BindRequired { .. } => "bind-required",
             Command::Profiles { .. } => "profiles",
+            Command::Usage { .. } => "usage",
             Command::List { .. }
             | Command::Search { .. }
             | Command::Provider { .. }
@@ -426,6 +465,7 @@ impl Command {
             | Command::Env { .. }
             | Command::Promote { .. }
             | Command::History
+            | Command::Preset { .. }
             | Command::Menu => return None,
         })
     }
@@ -445,15 +485,6 @@ impl Command {
                 | Command::Catalog { .. }
         )
     }
-}
-
-/// Formats `export` can write.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ExportFormat {
-    /// The file itself.
-    InferenceTxt,
-    /// The resolved bindings as JSON.
-    Json,
 }
 
 /// What one command run needs: where the file is, the catalog, and how to print.
@@ -589,7 +620,9 @@ impl Session {
             Command::Show => self.show(out, err),
             Command::Validate => self.validate(out, err),
             Command::Init { force } => self.init(force, out),
-            Command::Export { format } => self.export(format, out, err),
+            Command::Export { format, account, region, aws } => {
+                self.export(&export::ExportArgs { format, account, region, aws }, out, err)
+            }
             Command::Menu => self.menu(stdin, out, err),
             Command::Pull => self.pull(out),
             Command::Env { action } => self.env_command(action, out, err),
@@ -597,10 +630,11 @@ impl Session {
                 self.promote(&envs::PromoteArgs { from, to, models, reason, force, yes }, out, err)
             }
             Command::History => self.history(out),
+            Command::Preset { action } => self.preset(action, out),
             Command::CopyStore { to } => self.copy_store(&to, out),
             Command::Revert { seq, undo, reason, yes } => self.revert(seq, undo, reason, yes, out),
             Command::Token { action, auth_file } => self.token(action, auth_file, out),
-            Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws, auth, limits } => {
+            Command::Serve { listen, region, max_tokens_ceiling, catalog_ttl, aws, auth, limits, health } => {
                 let settings = AwsSettings {
                     saved_discoveries: SavedDiscoveries::in_user_cache(aws.profile.as_deref()),
                     profile: aws.profile,
@@ -609,7 +643,7 @@ impl Session {
                     cache_ttl: std::time::Duration::from_secs(catalog_ttl),
                     ..AwsSettings::default()
                 };
-                self.serve(listen, settings, &auth, &limits, out)
+                self.serve(listen, settings, &auth, &limits, &health, out)
             }
             Command::AwsStatus { region, aws } => self.aws_status(self.aws_settings(&aws, region), out),
             Command::Test { model, prompt, max_tokens, region, stream, aws } => {
@@ -618,6 +652,7 @@ impl Session {
             }
             Command::Check { models, region, aws } => self.check(self.aws_settings(&aws, region), &models, out, err),
             Command::Profiles { action } => self.profiles(action, out, err),
+            Command::Usage { since, region, aws } => self.usage(self.aws_settings(&aws, region), since, out, err),
             Command::BindRequired { yes, region, aws } => {
                 self.bind_required(self.aws_settings(&aws, region), yes, out, err)
             }

@@ -26,9 +26,10 @@ use axum::http::{Method, Request, StatusCode, Uri};
 use bedrock_binder_shared::Version;
 use bedrock_binder_shared::api::{
     BindRequest, BindingsResponse, CreateEnvRequest, EnvDiffResponse, EnvListResponse, EnvSettings, EnvSummary,
-    ErrorBody, HistoryResponse, PromoteRequest, PromoteResponse, UnbindRequest,
+    ErrorBody, HistoryResponse, PresetsResponse, PromoteRequest, PromoteResponse, UnbindRequest,
 };
 use bedrock_binder_shared::env_name::EnvName;
+use bedrock_binder_shared::preset::Preset;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_rustls::HttpsConnector;
@@ -287,6 +288,15 @@ impl Remote {
         }
     }
 
+    /// `GET /api/v1/envs/{env}/export?format=…&account=…`: the artefact's bytes.
+    pub(super) fn export(&self, env: &EnvName, format: &str, account: Option<&str>) -> Result<Vec<u8>, CliError> {
+        let mut path = format!("/api/v1/envs/{env}/export?format={format}");
+        if let Some(account) = account {
+            path.push_str(&format!("&account={account}"));
+        }
+        Ok(self.exchange(Method::GET, &path, None, None::<&()>, env.as_str())?.body.to_vec())
+    }
+
     /// `GET /api/v1/envs/{env}/bindings`.
     pub(super) fn bindings(&self, env: &EnvName) -> Result<BindingsResponse, CliError> {
         self.call(Method::GET, &format!("/api/v1/envs/{env}/bindings"), None, None::<&()>, env.as_str())
@@ -349,6 +359,27 @@ impl Remote {
     ) -> Result<EnvSummary, CliError> {
         let path = format!("/api/v1/envs/{env}/settings");
         self.call(Method::PUT, &path, Some(version), Some(settings), env.as_str())
+    }
+
+    /// `GET /api/v1/envs/{env}/presets`.
+    pub(super) fn presets(&self, env: &EnvName) -> Result<PresetsResponse, CliError> {
+        self.call(Method::GET, &format!("/api/v1/envs/{env}/presets"), None, None::<&()>, env.as_str())
+    }
+
+    /// `PUT` (or with no preset, `DELETE`) `/api/v1/envs/{env}/presets/{model}`, made against
+    /// the settings' `version`.
+    pub(super) fn set_preset(
+        &self,
+        env: &EnvName,
+        version: &Version,
+        model: &str,
+        preset: Option<&Preset>,
+    ) -> Result<PresetsResponse, CliError> {
+        let path = format!("/api/v1/envs/{env}/presets/{model}");
+        match preset {
+            Some(preset) => self.call(Method::PUT, &path, Some(version), Some(preset), env.as_str()),
+            None => self.call(Method::DELETE, &path, Some(version), None::<&()>, env.as_str()),
+        }
     }
 
     /// `GET /api/v1/diff?from=A&to=B`.

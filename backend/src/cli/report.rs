@@ -1,14 +1,12 @@
-//! `validate` and `export`: reading the file for people and for other programs.
+//! `validate`: reading the file for people and for other programs (`export` is its own module).
 
 use std::io::Write;
 
 use bedrock_binder_shared::diagnostic::Diagnostic;
-use bedrock_binder_shared::profile_ref::ProfileKind;
-use bedrock_binder_shared::validate::{has_errors, validate};
-use bedrock_binder_shared::{ProfileRef, Version};
+use bedrock_binder_shared::validate::validate;
 use serde::Serialize;
 
-use super::{CliError, ExportFormat, Session};
+use super::{CliError, Session};
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -16,22 +14,6 @@ struct Report<'a> {
     diagnostics: &'a [Diagnostic],
     errors: usize,
     warnings: usize,
-}
-
-#[derive(Serialize)]
-struct Export<'a> {
-    file: String,
-    version: &'a Version,
-    bindings: Vec<ExportedBinding<'a>>,
-}
-
-#[derive(Serialize)]
-struct ExportedBinding<'a> {
-    model: &'a str,
-    /// The value as written; empty means direct.
-    profile: &'a str,
-    kind: Option<ProfileKind>,
-    line: usize,
 }
 
 impl Session {
@@ -52,43 +34,5 @@ impl Session {
             writeln!(out, "{file}: {}, {}", plural(errors, "error"), plural(warnings, "warning"))?;
         }
         Ok(u8::from(errors > 0))
-    }
-
-    pub(super) fn export(
-        &self,
-        format: ExportFormat,
-        out: &mut dyn Write,
-        err: &mut dyn Write,
-    ) -> Result<u8, CliError> {
-        let (snapshot, document) = self.load(err)?;
-        let diagnostics = validate(&document, &self.catalog);
-        if has_errors(&diagnostics) {
-            let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-            return Err(CliError::Rejected {
-                message: format!(
-                    "{} has {errors} error(s), so it is not exported; `bedrock-binder validate` shows them",
-                    self.label()
-                ),
-                snippet: None,
-            });
-        }
-        match format {
-            ExportFormat::InferenceTxt if !self.json => out.write_all(snapshot.text.as_bytes())?,
-            _ => {
-                let bindings = document
-                    .resolve()
-                    .into_iter()
-                    .map(|resolved| ExportedBinding {
-                        model: resolved.key,
-                        profile: resolved.value,
-                        kind: resolved.value.parse::<ProfileRef>().ok().map(|p| p.kind()),
-                        line: resolved.line,
-                    })
-                    .collect();
-                let file = self.label();
-                self.print_json(out, &Export { file, version: &snapshot.version, bindings })?;
-            }
-        }
-        Ok(0)
     }
 }

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 
@@ -12,7 +13,23 @@ use bedrock_binder_shared::Catalog;
 use bedrock_binder_shared::env_name::EnvName;
 
 use crate::aws::{Aws, AwsSettings};
+use crate::health::committed::Observed;
+use crate::health::webhook::{Webhook, WebhookUrl};
+use crate::health::{HealthBoard, HealthInterval, Scheduler};
 use crate::server::{self, AppState};
+
+/// The scheduled health check and the webhook.
+#[derive(Debug, Clone, clap::Args)]
+pub struct HealthArgs {
+    /// How often every environment's bindings are checked against AWS, as `check` does (no
+    /// token is spent): 90s, 15m, 6h, 1d; 0 turns the checks off.
+    #[arg(long, env = "BEDROCK_BINDER_HEALTH_INTERVAL", value_name = "DURATION", default_value = "6h")]
+    pub health_interval: HealthInterval,
+    /// A URL that is posted a JSON event when an environment breaks or is healthy again, and on
+    /// every committed change (who, what, the bindings changed).
+    #[arg(long, env = "BEDROCK_BINDER_WEBHOOK", value_name = "URL", hide_env_values = true)]
+    pub webhook: Option<WebhookUrl>,
+}
 
 impl Session {
     /// Binds `listen` first, so the printed URL is ready to use the moment it appears (with
@@ -24,6 +41,7 @@ impl Session {
         aws: AwsSettings,
         auth: &AuthArgs,
         limits: &LimitArgs,
+        health: &HealthArgs,
         out: &mut dyn Write,
     ) -> Result<u8, CliError> {
         let usage_file =
@@ -49,6 +67,11 @@ impl Session {
         let failed = |source| CliError::Serve { addr: listen, source };
         let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(failed)?;
         runtime.block_on(async {
+            // Before the URL is printed: a webhook that cannot work stops the start.
+            let webhook = match health.webhook.clone().map(Webhook::start).transpose() {
+                Ok(webhook) => webhook,
+                Err(message) => return Err(CliError::Rejected { message, snippet: None }),
+            };
             let listener = TcpListener::bind(listen).await.map_err(failed)?;
             let addr = listener.local_addr().map_err(failed)?;
             match self.envs.file() {
@@ -61,13 +84,34 @@ impl Session {
             }
             writeln!(out, "bedrock-binder listening on http://{addr}")?;
             out.flush()?;
-            // AWS is loaded on the first `/api/v1/aws/` request, not here: the server answers at
-            // once, sends nothing anywhere until asked to, and works on the offline catalog
-            // without credentials.
-            let mut state = AppState::new(self.envs.clone(), Catalog::embedded())
+            // AWS is loaded on first use, not here: the server answers at once and works on the
+            // offline catalog without credentials. The scheduled health check, when on, is that
+            // first use, in the background.
+            let envs = match &webhook {
+                Some(webhook) => self
+                    .envs
+                    .clone()
+                    .with_storage_wrapped(|inner| Arc::new(Observed::new(inner, webhook.commit_hook()))),
+                None => self.envs.clone(),
+            };
+            let board = Arc::new(HealthBoard::new(health.health_interval));
+            let mut state = AppState::new(envs, Catalog::embedded())
                 .with_aws(Aws::from_chain(aws))
                 .with_cost_guard(guard)
-                .with_cors_origins(cors_origins);
+                .with_cors_origins(cors_origins)
+                .with_health(Arc::clone(&board));
+            Scheduler {
+                envs: state.envs.clone(),
+                aws: state.aws.clone(),
+                catalog: state.catalog.clone(),
+                board,
+                webhook,
+            }
+            .spawn();
+            match health.health_interval.period() {
+                Some(_) => tracing::info!(every = %health.health_interval, "scheduled health checks on"),
+                None => tracing::info!("scheduled health checks off"),
+            }
             if let Some(auth) = auth {
                 let file = auth.current();
                 tracing::info!(tokens = file.tokens.len(), users = file.users.len(), "authentication on");
@@ -103,5 +147,12 @@ fn init_logging() {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     // A second `serve` in one process (tests) finds a subscriber already set; that is fine.
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).try_init();
+    // A log line that cannot be written (a full disk, a closed stderr) is dropped: reporting
+    // that failure on stderr as well would panic the worker that was serving a request.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .log_internal_errors(false)
+        .try_init();
 }

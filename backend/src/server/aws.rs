@@ -20,7 +20,6 @@
 
 use std::convert::Infallible;
 
-use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, Sse};
 use axum::routing::{delete, get, post};
@@ -37,12 +36,12 @@ use bedrock_binder_shared::{Binding, Document, ModelId, Region};
 use futures_util::Stream;
 use serde::Deserialize;
 
-use super::AppState;
 use super::conditional::Condition;
 use super::env::{InEnv, per_env};
 use super::error::AppError;
-use super::extract::{JsonBody, Query};
+use super::extract::{JsonBody, Path, Query};
 use super::write::{self, Edited, write_edit};
+use super::{AppState, blocking};
 use crate::aws::bind_required::plan;
 use crate::aws::invoke::{DEFAULT_PROMPT, Invocation};
 use crate::aws::merge::region_catalog;
@@ -370,8 +369,16 @@ async fn invocation(state: &AppState, request: TestRequest) -> Result<Invocation
         .parse()
         .map_err(|error: ModelIdError| AppError::InvalidRequest(format!("the `model` field: {}", error.message)))?;
     let region = body_region(state, request.region.as_deref()).await?;
+    let reader = state.clone();
+    let key = model.to_string();
+    let preset =
+        blocking(move || Ok(reader.envs.read(&reader.env)?.settings.presets.get(&key).cloned().unwrap_or_default()))
+            .await?;
     let ceiling = state.aws.settings().max_tokens_ceiling;
-    let max_tokens = request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS.min(ceiling));
+    // The binding's preset stands in for an absent `max_tokens`, but never past the cost
+    // guard's ceiling; an explicit `max_tokens` above it is refused as before.
+    let preset_max = preset.max_tokens.map_or(DEFAULT_MAX_TOKENS, |max| max.get());
+    let max_tokens = request.max_tokens.unwrap_or(preset_max.min(ceiling));
     if max_tokens == 0 || max_tokens > ceiling {
         return Err(AppError::InvalidRequest(format!(
             "the `max_tokens` field must be between 1 and {ceiling} (this server's ceiling); it is {max_tokens}"
@@ -379,7 +386,7 @@ async fn invocation(state: &AppState, request: TestRequest) -> Result<Invocation
     }
     let prompt = request.prompt.filter(|prompt| !prompt.trim().is_empty()).unwrap_or_else(|| DEFAULT_PROMPT.to_owned());
     let document = state.load_document().await?;
-    Ok(Invocation::resolve(&document, model, region, prompt, max_tokens))
+    Ok(Invocation::resolve(&document, model, region, prompt, max_tokens).with_preset(preset))
 }
 
 /// The `region` field of a request body, or the server's region when it is absent.

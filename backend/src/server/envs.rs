@@ -23,6 +23,7 @@ use bedrock_binder_shared::api::{
 };
 use bedrock_binder_shared::diff::line_diff;
 use bedrock_binder_shared::env_name::EnvName;
+use bedrock_binder_shared::preset::preset_diff;
 use bedrock_binder_shared::validate::validate;
 use bedrock_binder_shared::{Document, Version};
 use serde::Deserialize;
@@ -51,7 +52,7 @@ pub(super) fn router() -> Router<AppState> {
 
 /// The one version an `If-Match` names (428 without one; `*` or a list names none in
 /// particular, so the current version is taken).
-fn if_match_version(headers: &HeaderMap) -> Result<Option<Version>, AppError> {
+pub(super) fn if_match_version(headers: &HeaderMap) -> Result<Option<Version>, AppError> {
     let _ = Condition::if_match(headers)?;
     Ok(optional_if_match(headers))
 }
@@ -152,6 +153,7 @@ async fn revert(
                 text,
                 from: None,
                 gate: None,
+                presets: None,
             };
             return Err(state.propose_instead(proposal, revert_reason(request.seq, request.undo, request.reason)));
         }
@@ -205,7 +207,8 @@ async fn promote(
     let pinned = optional_if_match(&headers);
     let planning = state.clone();
     let (from_name, to_name, models) = (from.clone(), to.clone(), request.models.clone());
-    let (plan, target) = blocking(move || Ok(planning.envs.promote_plan(&from_name, &to_name, &models)?)).await?;
+    let preview = blocking(move || Ok(planning.envs.promote_plan(&from_name, &to_name, &models)?)).await?;
+    let (plan, target, presets) = (preview.plan, preview.target, preview.presets);
     if let Some(pinned) = &pinned
         && *pinned != target.version
     {
@@ -218,13 +221,14 @@ async fn promote(
         to: to.to_string(),
         lines: line_diff(&target.text, &plan.text),
         changes: plan.changes,
+        presets: preset_diff(&presets.before, &presets.after),
         skipped: plan.skipped.into_iter().map(|(model, reason)| SkippedModel { model, reason }).collect(),
         gate,
         version: target.version.clone(),
         applied: false,
         change: None,
     };
-    if !request.apply || response.changes.is_empty() {
+    if !request.apply || (response.changes.is_empty() && response.presets.is_empty()) {
         return Ok(Json(response));
     }
     if !response.gate.ok && !request.force {
@@ -244,6 +248,7 @@ async fn promote(
     // A protected target gets a change request, with the gate's findings, instead.
     let (proposer, gate, reason) = (writer.clone(), response.gate.clone(), meta.reason.clone());
     let (base, base_text, proposed, source) = (expected.clone(), target.text, text.clone(), from.clone());
+    let promoted_presets = presets.clone();
     blocking(move || {
         if !proposer.must_propose()? {
             return Ok(());
@@ -255,17 +260,23 @@ async fn promote(
             text: proposed,
             from: Some(source),
             gate: Some(gate),
+            presets: Some(promoted_presets),
         };
         Err(proposer.propose_instead(proposal, reason))
     })
     .await?;
-    let (version, change) =
-        blocking(move || match writer.envs.save(&to, &expected, &text, ChangeKind::Promote, meta) {
-            Ok(version) => Ok((version, writer.envs.summary(&to)?.last_change)),
-            Err(error) if error.is_conflict() => Err(conflict(writer.envs.load(&to)?)),
-            Err(error) => Err(error.into()),
-        })
-        .await?;
+    let (version, change) = blocking(move || {
+        // The bindings, then the presets that travel with them: two commits, each conditional
+        // on what the preview read.
+        let version = match writer.envs.save(&to, &expected, &text, ChangeKind::Promote, meta.clone()) {
+            Ok(version) => version,
+            Err(error) if error.is_conflict() => return Err(conflict(writer.envs.load(&to)?)),
+            Err(error) => return Err(error.into()),
+        };
+        writer.envs.save_promoted_presets(&to, &presets, meta)?;
+        Ok((version, writer.envs.summary(&to)?.last_change))
+    })
+    .await?;
     response.version = version;
     response.applied = true;
     response.change = change;

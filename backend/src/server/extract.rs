@@ -91,6 +91,27 @@ where
     }
 }
 
+/// Path parameters, like [`axum::extract::Path`], except that a value of the wrong type (a
+/// change request's number that is not a number) is a 400 `invalid-query` in the shared error
+/// body, naming the parameter, instead of axum's plain-text rejection.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Path<T>(pub(crate) T);
+
+impl<T, S> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => Err(AppError::InvalidQuery(rejection.body_text())),
+        }
+    }
+}
+
 /// The whole body, up to [`BODY_LIMIT`]: 413 over it, 400 if the client went away. The limit is
 /// applied here, where a body is read, rather than by a `DefaultBodyLimit` layer, which would
 /// cost every request (the `GET`s the UI polls with included) an extensions map.

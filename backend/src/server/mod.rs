@@ -8,11 +8,15 @@
 //! |---|---|
 //! | `GET/PUT /api/v1/bindings`, `POST /api/v1/bindings/bind`, `POST /api/v1/bindings/unbind` | [`bindings`] |
 //! | `GET /api/v1/catalog` | [`catalog`] |
-//! | `GET /api/v1/export`, `POST /api/v1/import/preview` | [`transfer`] |
+//! | `GET /api/v1/export?format=`: the file, or it for LiteLLM, LibreChat, Step Functions, IAM, CloudFormation | [`export`] |
+//! | `POST /api/v1/import/preview` | [`transfer`] |
 //! | `GET /api/v1/health` | [`health`] |
+//! | `GET /api/v1/openapi.json`: the OpenAPI description of every route | [`openapi`] |
 //! | `/api/v1/aws/…`: status, refresh, live catalog, test, check, profiles, bind-required | [`aws`] |
 //! | `/api/v1/envs…`, `GET /api/v1/diff`, `POST /api/v1/promote`: environments, history, revert | [`envs`] |
+//! | `GET /api/v1/envs/{env}/health`: what the scheduled check last found | [`env_health`] |
 //! | `/api/v1/envs/{env}/requests…`: change requests on protected environments | [`requests`] |
+//! | `GET /api/v1/envs/{env}/usage`, `…/usage/sparkline.svg`: calls per binding, from CloudWatch | [`usage`] |
 //! | `GET /v1/envs/{env}/inference.txt`, `GET /v1/envs/{env}/resolve` (for apps) | [`read_api`] |
 //! | `GET /signin`, `GET/POST/DELETE /api/v1/session`: signing in from a browser | [`session`] |
 //! | everything else: the UI, with `index.html` for unknown paths | [`assets`] |
@@ -32,15 +36,20 @@ mod catalog;
 mod conditional;
 pub mod cors;
 mod env;
+mod env_health;
 mod envs;
 mod error;
+mod export;
 mod extract;
 mod guard;
 mod health;
+pub mod openapi;
+mod presets;
 mod read_api;
 mod requests;
 mod session;
 mod transfer;
+mod usage;
 mod write;
 
 use std::future::Future;
@@ -63,6 +72,7 @@ use crate::aws::{Aws, AwsSettings};
 use crate::cost_guard::CostGuard;
 use crate::dated_catalog::DatedCatalog;
 use crate::envs::{Environments, SERVER_AUTHOR};
+use crate::health::HealthBoard;
 use crate::storage::ChangeMeta;
 use crate::store::Snapshot;
 
@@ -105,6 +115,8 @@ pub struct Shared {
     pub cost_guard: Arc<CostGuard>,
     /// The model catalog the file is validated against, evaluated on today's date.
     pub catalog: DatedCatalog,
+    /// What the scheduled health check last found per environment (empty while it is off).
+    pub health: Arc<HealthBoard>,
 }
 
 impl std::ops::Deref for AppState {
@@ -125,6 +137,7 @@ impl AppState {
             cors_origins: None,
             cost_guard: Arc::default(),
             catalog: DatedCatalog::new(catalog),
+            health: Arc::default(),
         };
         AppState {
             shared: Arc::new(shared),
@@ -221,6 +234,13 @@ impl AppState {
         self
     }
 
+    /// The same state with the board the scheduled health check writes.
+    #[must_use]
+    pub fn with_health(mut self, board: Arc<HealthBoard>) -> Self {
+        Arc::make_mut(&mut self.shared).health = board;
+        self
+    }
+
     /// The same state with another AWS handle (tests point one at the fake Bedrock).
     #[must_use]
     pub fn with_aws(mut self, aws: Aws) -> Self {
@@ -235,11 +255,16 @@ pub fn router(state: AppState) -> Router {
         .merge(bindings::router())
         .merge(catalog::router())
         .merge(transfer::router())
+        .merge(export::router())
         .merge(health::router())
         .merge(aws::router())
         .merge(envs::router())
+        .merge(env_health::router())
         .merge(requests::router())
+        .merge(usage::router())
+        .merge(presets::router())
         .merge(session::router())
+        .merge(openapi::router())
         // Applies to every route registered above.
         .method_not_allowed_fallback(method_not_allowed)
         // Only the JSON API: the UI's assets carry their own Content-Encoding, and the apps'

@@ -16,7 +16,6 @@
 //! ([`AppState::propose_instead`]).
 //! Without auth there is nobody to approve, so `protected` is only shown.
 
-use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -29,7 +28,7 @@ use serde::Deserialize;
 
 use super::env::InEnv;
 use super::error::AppError;
-use super::extract::JsonBody;
+use super::extract::{JsonBody, Path};
 use super::write::Edited;
 use super::{AppState, blocking};
 use crate::aws::gate::promote_gate;
@@ -136,6 +135,7 @@ async fn propose(
                     text: edited.text().to_owned(),
                     from: None,
                     gate: None,
+                    presets: None,
                 })
             })
             .await?
@@ -165,8 +165,9 @@ async fn promotion(
     }
     let planner = state.clone();
     let source = from.clone();
-    let (plan, target) = blocking(move || Ok(planner.envs.promote_plan(&source, &planner.env, &models)?)).await?;
-    if plan.changes.is_empty() {
+    let preview = blocking(move || Ok(planner.envs.promote_plan(&source, &planner.env, &models)?)).await?;
+    let (plan, target, presets) = (preview.plan, preview.target, preview.presets);
+    if plan.changes.is_empty() && presets.before == presets.after {
         return Err(AppError::InvalidRequest(format!("`{}` has every binding of `{from}` already", state.env)));
     }
     let account = state.clone().in_env_account().await?;
@@ -184,5 +185,6 @@ async fn promotion(
         text: plan.text,
         from: Some(from),
         gate: Some(gate),
+        presets: Some(presets),
     })
 }

@@ -104,6 +104,7 @@ where
                 text: document.as_str().to_owned(),
                 from: None,
                 gate: None,
+                presets: None,
             };
             return Err(state.propose_instead(proposal, None));
         }

@@ -74,6 +74,12 @@ fn settings(description: &str) -> EnvSettings {
         aws_profile: Some("prod-admin".to_owned()),
         region: Some("eu-west-1".parse().expect("valid region")),
         protected: true,
+        // A preset too, so that every store keeps it byte for byte with the rest.
+        presets: std::collections::BTreeMap::from([(
+            "amazon.nova-pro-v1:0".to_owned(),
+            serde_json::from_str(r#"{"maxTokens":512,"temperature":0.2,"requestMetadata":{"team":"search"}}"#)
+                .expect("a valid preset"),
+        )]),
     }
 }
 
@@ -225,12 +231,24 @@ pub(crate) fn contract_crash_between_writes_commits_nothing<S: Storage>(make: im
 
     // A settings change that died is not committed either, and does not hide text changes.
     let stored = store.read(&env).expect("read").expect("exists");
-    let change = Change::Settings { expected: stored.state.settings.clone(), settings: settings("lost") };
+    let change = Change::Settings {
+        kind: ChangeKind::Settings,
+        expected: stored.state.settings.clone(),
+        settings: settings("lost"),
+    };
     let mut lost = plan(&env, Some(&stored), &change, meta()).expect("plan");
     lost.seq = Seq::new(8).expect("non-zero");
     store.append_history(&env, &lost).expect("append");
     let kept = store
-        .commit(&env, Change::Settings { expected: stored.state.settings, settings: settings("kept") }, meta())
+        .commit(
+            &env,
+            Change::Settings {
+                kind: ChangeKind::Settings,
+                expected: stored.state.settings,
+                settings: settings("kept"),
+            },
+            meta(),
+        )
         .expect("settings commit");
     assert_eq!(kept.seq.get(), 9);
     assert_eq!(seqs(&store.committed_history(&env).expect("committed")), [1, 2, 4, 6, 7, 9]);
@@ -268,7 +286,11 @@ pub(crate) fn contract_delete_keeps_history<S: Storage>(make: impl Fn() -> S) {
     edit(&store, &env, "b\n");
     let stored = store.read(&env).expect("read").expect("exists");
     store
-        .commit(&env, Change::Settings { expected: stored.state.settings, settings: settings("two") }, meta())
+        .commit(
+            &env,
+            Change::Settings { kind: ChangeKind::Settings, expected: stored.state.settings, settings: settings("two") },
+            meta(),
+        )
         .expect("settings");
     let stale = stored.state.text;
     edit(&store, &env, "c\n");

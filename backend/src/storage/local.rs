@@ -49,12 +49,17 @@ pub struct LocalDirStore {
     /// Each environment's text as a [`FileStore`], which remembers the version it last read
     /// with the file's stamp ([`Storage::unchanged_text_version`]).
     texts: Arc<Mutex<HashMap<EnvName, Arc<FileStore>>>>,
+    /// Per environment, a number at or below the next free history number: numbers are
+    /// taken one after another (each writer takes one past the highest, or the next when that
+    /// is taken), so every number below a free one is taken, and `next_seq` can look up from
+    /// here instead of listing the whole history on every write.
+    next_seqs: Arc<Mutex<HashMap<EnvName, Seq>>>,
 }
 
 impl LocalDirStore {
     /// A store in `root`, created on the first write.
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        LocalDirStore { root: root.into(), texts: Arc::default() }
+        LocalDirStore { root: root.into(), texts: Arc::default(), next_seqs: Arc::default() }
     }
 
     /// The environment's text file, with what was last read of it.
@@ -287,7 +292,24 @@ impl Storage for LocalDirStore {
     }
 
     fn next_seq(&self, env: &EnvName) -> Result<Seq, StorageError> {
-        Ok(numbered_files(&self.env_dir(env).join(HISTORY_DIR))?.last().map_or(Seq::FIRST, |(seq, _)| seq.next()))
+        let known = self.next_seqs.lock().unwrap_or_else(PoisonError::into_inner).get(env).copied();
+        let mut seq = match known {
+            Some(seq) => seq,
+            None => {
+                numbered_files(&self.env_dir(env).join(HISTORY_DIR))?.last().map_or(Seq::FIRST, |(seq, _)| seq.next())
+            }
+        };
+        // Other writers (another process, the CLI) may have taken numbers since: one check per
+        // number they took.
+        loop {
+            let path = self.history_path(env, seq);
+            if !path.try_exists().map_err(|source| backend(&path, source))? {
+                break;
+            }
+            seq = seq.next();
+        }
+        self.next_seqs.lock().unwrap_or_else(PoisonError::into_inner).insert(env.clone(), seq);
+        Ok(seq)
     }
 
     fn history(&self, env: &EnvName) -> Result<Vec<HistoryEntry>, StorageError> {
@@ -379,6 +401,31 @@ mod tests {
     }
 
     crate::storage::contract::contract_tests!(run);
+
+    #[test]
+    fn a_writer_that_remembers_its_next_number_still_steps_past_numbers_another_process_took() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (ours, theirs) = (LocalDirStore::new(dir.path()), LocalDirStore::new(dir.path()));
+        let env: EnvName = "prod".parse().expect("valid");
+        let meta = || super::super::ChangeMeta { author: "t".to_owned(), reason: None, approval: None };
+        let edit = |store: &LocalDirStore, text: &str| {
+            let expected = store.read(&env).expect("read").expect("exists").state.text;
+            let change =
+                super::super::Change::Text { kind: super::super::ChangeKind::Edit, expected, text: text.to_owned() };
+            store.commit(&env, change, meta()).expect("committed").seq.get()
+        };
+        ours.commit(
+            &env,
+            super::super::Change::Create { text: String::new(), settings: EnvSettings::default() },
+            meta(),
+        )
+        .expect("create");
+        assert_eq!(edit(&ours, "a.b=\n"), 2);
+        assert_eq!((edit(&theirs, "a.b=x\n"), edit(&theirs, "a.b=y\n")), (3, 4), "another process");
+        assert_eq!(edit(&ours, "a.b=z\n"), 5, "past the numbers taken meanwhile, none reused");
+        let seqs: Vec<u64> = ours.committed_history(&env).expect("history").iter().map(|e| e.seq.get()).collect();
+        assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    }
 
     #[test]
     fn the_text_is_stored_byte_for_byte_where_tpipe_can_read_it() {

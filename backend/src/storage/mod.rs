@@ -253,6 +253,8 @@ pub enum Change {
     },
     /// Replace the settings, made against the settings version `expected`.
     Settings {
+        /// `Settings`, or `Preset` for a binding's preset.
+        kind: ChangeKind,
         /// The settings version the change was made against.
         expected: Version,
         /// The new settings.
@@ -476,7 +478,7 @@ pub trait Storage: Send + Sync {
             Change::Text { expected, text, .. } => {
                 self.write_text(env, &expected, &text)?;
             }
-            Change::Settings { expected, settings } => {
+            Change::Settings { expected, settings, .. } => {
                 self.write_settings(env, &expected, &settings)?;
             }
             Change::Delete { expected } => self.delete(env, &expected)?,
@@ -533,7 +535,7 @@ fn plan(
             entry.previous_text = Some(stored.text.clone());
             entry.new_text = Some(text.clone());
         }
-        (Change::Settings { expected, settings }, Some(stored)) => {
+        (Change::Settings { kind, expected, settings }, Some(stored)) => {
             if *expected != stored.state.settings {
                 return Err(conflict(&stored.state.settings));
             }
@@ -541,7 +543,7 @@ fn plan(
             if new == stored.state.settings {
                 return Err(unchanged());
             }
-            entry.kind = ChangeKind::Settings;
+            entry.kind = *kind;
             entry.settings = Some(Transition { previous: Some(stored.state.settings.clone()), new: Some(new) });
             entry.previous_settings = Some(stored.settings.clone());
             entry.new_settings = Some(settings.clone());
@@ -586,7 +588,7 @@ impl Target {
         match self {
             Target::Text => entry.text.as_ref(),
             // Creates and deletes are on the text chain; only settings changes are walked here.
-            Target::Settings => entry.settings.as_ref().filter(|_| entry.kind == ChangeKind::Settings),
+            Target::Settings => entry.settings.as_ref().filter(|_| entry.kind.is_settings_change()),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! Mounts the environments bundle (`/envs`): the same shell around the environments, promote
-//! and history pages, in a wasm of its own so that the bindings page does not download them.
+//! Mounts the environments bundle (`/envs`): the same shell around the environments, promote,
+//! history and requests pages and the file's raw editor and import/export, in a wasm of its
+//! own so that the bindings page does not download them.
 
 fn main() {
     #[cfg(target_arch = "wasm32")]

@@ -1,11 +1,12 @@
 //! The bindings page: every binding in force with its provider, kind badge and diagnostics, a
-//! filter box, and per-row Bind (the profile picker), Unbind, Test (a call through AWS) and
-//! Check (against AWS, without a call).
+//! filter box, and per-row Bind (the profile picker), Unbind, Test (a call through AWS),
+//! Check (against AWS, without a call) and Preset (the binding's inference parameters, whose
+//! summary the row shows).
 
 use leptos::html::Button;
 use leptos::prelude::*;
 
-use bedrock_binder_shared::api::CheckRequest;
+use bedrock_binder_shared::api::{CheckRequest, PresetsResponse};
 use leptos::task::spawn_local;
 
 use crate::api;
@@ -16,11 +17,13 @@ use crate::components::catalog_notice::CatalogNotice;
 use crate::components::check_view::CheckView;
 use crate::components::line_diagnostics::LineDiagnostics;
 use crate::components::load::WithFile;
+use crate::components::preset_editor::PresetEditor;
 use crate::components::profile_picker::ProfilePicker;
 use crate::components::test_panel::TestPanel;
 use crate::ctx::use_ctx;
 use crate::state::bindings::{BindingRow, filter, loose_diagnostics, provider_of, rows};
 use crate::state::pending_write::PendingWrite;
+use crate::state::route::Tab;
 
 /// The page.
 #[component]
@@ -45,9 +48,18 @@ fn BindingsTable() -> impl IntoView {
     // The model whose Bind button gets the focus once its row is rendered again: a bind
     // changes the row, which replaces its DOM, and focus must not fall back to the page.
     let refocus = RwSignal::new(None::<String>);
-    // The row whose Test or Check panel is open. It lives above the rows so that a panel whose
-    // fix rebinds its model (which renders the row afresh) opens again and runs again.
+    // The row whose Test, Check or Preset panel is open. It lives above the rows so that a
+    // panel whose fix rebinds its model (which renders the row afresh) opens again and runs
+    // again.
     let panel = RwSignal::new(None::<(String, Panel)>);
+    // Every binding's preset, read once per visit of the page; a write's answer replaces it.
+    let presets = RwSignal::new(None::<PresetsResponse>);
+    spawn_local(async move {
+        match api::presets(ctx.env).await {
+            Ok(response) => presets.set(Some(response)),
+            Err(error) => ctx.say(format!("Could not load the presets: {error}"), true),
+        }
+    });
     let filter_box = NodeRef::<leptos::html::Input>::new();
     let all_rows = Memo::new(move |_| {
         let catalog = ctx.catalog_data();
@@ -100,7 +112,7 @@ fn BindingsTable() -> impl IntoView {
                         <p>
                             <a href="#/catalog">"Bind a model from the catalog"</a>
                             " or "
-                            <a href="#/transfer">"import a file"</a>
+                            <a href=Tab::Transfer.address(ctx.env)>"import a file"</a>
                             "."
                         </p>
                     </div>
@@ -132,7 +144,7 @@ fn BindingsTable() -> impl IntoView {
                 </tr>
             </thead>
             <For each=move || visible.get() key=BindingRow::render_key let:row>
-                <Row row=row open=open refocus=refocus panel=panel filter_box=filter_box />
+                <Row row=row open=open refocus=refocus panel=panel presets=presets filter_box=filter_box />
             </For>
         </table>
         {move || {
@@ -144,7 +156,7 @@ fn BindingsTable() -> impl IntoView {
                             <h3 id="loose-title">"Other lines with problems"</h3>
                             <LineDiagnostics diagnostics=loose.into_iter().map(|(d, _)| d).collect() with_lines=true />
                             <p>
-                                <a href="#/raw">"Fix them in the raw editor"</a>
+                                <a href=Tab::Raw.address(ctx.env)>"Fix them in the raw editor"</a>
                             </p>
                         </section>
                     }
@@ -153,13 +165,15 @@ fn BindingsTable() -> impl IntoView {
     }
 }
 
-/// The AWS panel a row can open.
+/// The panel a row can open under it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Panel {
     /// A test invocation.
     Test,
     /// The checks.
     Check,
+    /// The preset editor.
+    Preset,
 }
 
 #[component]
@@ -168,6 +182,7 @@ fn Row(
     open: RwSignal<Option<String>>,
     refocus: RwSignal<Option<String>>,
     panel: RwSignal<Option<(String, Panel)>>,
+    presets: RwSignal<Option<PresetsResponse>>,
     filter_box: NodeRef<leptos::html::Input>,
 ) -> impl IntoView {
     let ctx = use_ctx();
@@ -251,6 +266,26 @@ fn Row(
         view! { <LineDiagnostics diagnostics=row.problems() /> }.into_any()
     };
     let shown_profile = view! { <BoundValue value=row.profile.clone() /> };
+    let preset_summary = {
+        let model = model.clone();
+        move || {
+            let text = presets.with(|p| p.as_ref()?.presets.get(&model).map(ToString::to_string))?;
+            Some(view! {
+                <small class="preset-summary" data-testid="preset-summary">
+                    <span class="sr-only">"Preset: "</span>
+                    {text}
+                </small>
+            })
+        }
+    };
+    // The server draws the sparkline (`…/usage/sparkline.svg`): an SVG in a frame keeps its
+    // `<title>` (the numbers) as the hover text and the screen reader's, takes focus, and costs
+    // this bundle one element instead of a chart.
+    let sparkline = format!(
+        "/api/v1/envs/{}/usage/sparkline.svg?model={}",
+        ctx.env,
+        String::from(js_sys::encode_uri_component(&model))
+    );
     view! {
         <tbody data-testid="binding-row" data-model=model.clone() class:has-error=has_errors>
             <tr>
@@ -259,7 +294,10 @@ fn Row(
                     <span class="line-no">"line " {row.line}</span>
                 </th>
                 <td data-label="Provider">{provider}</td>
-                <td data-label="Binding">{shown_profile}</td>
+                <td data-label="Binding">
+                    {shown_profile} {preset_summary}
+                    <iframe title="Usage" class="sparkline" data-testid="usage-sparkline" src=sparkline></iframe>
+                </td>
                 <td data-label="Kind">
                     <KindBadge kind=row.kind />
                 </td>
@@ -296,6 +334,15 @@ fn Row(
                     </button>
                     <button
                         type="button"
+                        data-testid="preset-button"
+                        aria-label=format!("Preset of {model}")
+                        aria-expanded=move || if shown_panel.get() == Some(Panel::Preset) { "true" } else { "false" }
+                        on:click=toggle_panel(Panel::Preset)
+                    >
+                        "Preset"
+                    </button>
+                    <button
+                        type="button"
                         data-testid="unbind-button"
                         aria-label=format!("Unbind {model}")
                         disabled=move || ctx.busy.get()
@@ -324,6 +371,10 @@ fn Row(
                                         .into_any()
                                 }
                                 Panel::Check => view! { <CheckPanel model=model.clone() on_close=close_panel /> }.into_any(),
+                                Panel::Preset => {
+                                    view! { <PresetEditor model=model.clone() presets=presets on_close=close_panel /> }
+                                        .into_any()
+                                }
                             };
                             view! {
                                 <tr class="panel-row">

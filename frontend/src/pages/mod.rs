@@ -18,9 +18,9 @@ pub fn main_pages(tab: Tab) -> AnyView {
     match tab {
         Tab::Bindings => view! { <bindings::BindingsPage /> }.into_any(),
         Tab::Catalog => view! { <catalog::CatalogPage /> }.into_any(),
-        Tab::Raw => view! { <raw_editor::RawEditorPage /> }.into_any(),
-        Tab::Transfer => view! { <transfer::TransferPage /> }.into_any(),
-        Tab::Aws | Tab::Envs | Tab::Promote | Tab::History | Tab::Requests => elsewhere(use_ctx(), tab),
+        Tab::Raw | Tab::Transfer | Tab::Aws | Tab::Envs | Tab::Promote | Tab::History | Tab::Requests => {
+            elsewhere(use_ctx(), tab)
+        }
     }
 }
 

@@ -25,6 +25,7 @@ pub fn kind_label(kind: ChangeKind) -> &'static str {
         ChangeKind::Create => "created",
         ChangeKind::Delete => "deleted",
         ChangeKind::Settings => "settings",
+        ChangeKind::Preset => "preset",
     }
 }
 
@@ -148,6 +149,7 @@ mod tests {
             reason: None,
             approver: None,
             request: None,
+            presets: Vec::new(),
         };
         assert_eq!(change_text(&change), "promote by local, 2026-11-23 14:05 UTC");
         let approved = ChangeSummary { approver: Some("ada".to_owned()), request: Some(2), ..change };

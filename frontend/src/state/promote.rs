@@ -79,6 +79,7 @@ mod tests {
             to: "prod".to_owned(),
             changes,
             lines: Vec::new(),
+            presets: Vec::new(),
             skipped: Vec::new(),
             gate: GateReport {
                 ok: !severities.contains(&GateSeverity::Error),

@@ -2,10 +2,11 @@
 //! environment a page works on ([`env_of`]). A hash is all the routing a bundle needs, and it
 //! costs far less wasm than a router.
 //!
-//! The AWS page (`/aws`) and the environment pages (`/envs`: environments, promote, history)
-//! are bundles of their own: together they are more code than the bindings page, which must
-//! stay within its download budget (docs/benchmarks.md). Moving between bundles is a page
-//! load; all of them share the stylesheet and the shell.
+//! The AWS page (`/aws`) and the environment pages (`/envs`: environments, promote, history,
+//! requests, and the file's raw editor and import/export) are bundles of their own: together
+//! they are more code than the bindings page, which must stay within its download budget
+//! (docs/benchmarks.md). Moving between bundles is a page load; all of them share the
+//! stylesheet and the shell.
 //!
 //! The environment is the query parameter `env` (`/?env=staging#/bindings`; absent means
 //! `default`). A hash link keeps the query, so links within a bundle are plain hashes; links to
@@ -16,11 +17,11 @@ use bedrock_binder_shared::env_name::{EnvName, EnvNameError};
 /// A wasm bundle of the UI, with its own HTML page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Site {
-    /// `/`: bindings, catalog, raw editor, import/export.
+    /// `/`: bindings, catalog.
     Main,
     /// `/aws`: the AWS page.
     Aws,
-    /// `/envs`: environments, promote, history.
+    /// `/envs`: environments, promote, history, requests, raw editor, import/export.
     Envs,
 }
 
@@ -76,8 +77,10 @@ impl Tab {
     pub fn site(self) -> Site {
         match self {
             Tab::Aws => Site::Aws,
-            Tab::Envs | Tab::Promote | Tab::History | Tab::Requests => Site::Envs,
-            Tab::Bindings | Tab::Catalog | Tab::Raw | Tab::Transfer => Site::Main,
+            // The raw editor and import/export left the bindings page's bundle to make room
+            // for its presets (docs/benchmarks.md, "Presets").
+            Tab::Envs | Tab::Promote | Tab::History | Tab::Requests | Tab::Raw | Tab::Transfer => Site::Envs,
+            Tab::Bindings | Tab::Catalog => Site::Main,
         }
     }
 
@@ -217,7 +220,10 @@ mod tests {
         assert_eq!(Tab::shown(Site::Aws, "#/catalog"), Tab::Aws, "the AWS bundle has one page");
         assert_eq!(Tab::shown(Site::Main, "#/raw"), Tab::Raw);
         assert_eq!(Tab::shown(Site::Envs, "#/promote"), Tab::Promote);
-        assert_eq!(Tab::shown(Site::Envs, "#/raw"), Tab::Envs, "the environments bundle shows only its pages");
+        assert_eq!(Tab::shown(Site::Envs, "#/catalog"), Tab::Envs, "the environments bundle shows only its pages");
+        assert_eq!(Tab::shown(Site::Envs, "#/raw"), Tab::Raw);
+        assert_eq!(Tab::Transfer.href_from(Site::Main, &default), "/envs#/transfer");
+        assert_eq!(Tab::Transfer.href_from(Site::Envs, &default), "#/transfer");
     }
 
     #[test]

@@ -14,6 +14,7 @@ use crate::version::Version;
 
 /// `GET /api/v1/aws/status`: whether the server has AWS credentials, and for whom.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AwsStatus {
     /// Whether credentials were found and AWS accepted them (STS GetCallerIdentity answered).
     pub ok: bool,
@@ -40,11 +41,13 @@ pub struct AwsStatus {
     pub endpoint_overrides: Vec<String>,
     /// Why `ok` is false, in plain words.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub problem: Option<AwsFailure>,
 }
 
 /// The type of an inference profile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum InferenceProfileType {
     /// Defined by AWS (a cross-region profile).
@@ -55,6 +58,7 @@ pub enum InferenceProfileType {
 
 /// An inference profile callable from a region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiscoveredProfile {
     /// `inferenceProfileId`: `us.amazon.nova-pro-v1:0`, or an application profile's short id.
     pub id: String,
@@ -82,6 +86,7 @@ pub struct DiscoveredProfile {
     #[serde(default)]
     pub destination_regions: Vec<String>,
     /// Live or offline.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub source: FactSource,
     /// When it was fetched, for a live entry.
     #[serde(default)]
@@ -90,6 +95,7 @@ pub struct DiscoveredProfile {
 
 /// One model as one region offers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegionModel {
     /// The model id.
     pub id: String,
@@ -112,21 +118,25 @@ pub struct RegionModel {
     #[serde(default)]
     pub streaming: Option<bool>,
     /// Live or offline.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub source: FactSource,
     /// When it was fetched, for a live entry.
     #[serde(default)]
     pub fetched_at: Option<u64>,
     /// The profiles to bind it to from this region, best first.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub suggestions: Vec<ProfileSuggestion>,
 }
 
 /// One region's models and profiles: live data merged over the offline catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegionCatalog {
     /// The region.
     pub region: String,
     /// `live` once the region was fetched, `offline` before.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub source: FactSource,
     /// When the live data was fetched.
     #[serde(default)]
@@ -134,6 +144,7 @@ pub struct RegionCatalog {
     /// Why the last refresh of the region failed, if it did (the entries are then the older
     /// data, or offline).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub error: Option<AwsFailure>,
     /// The models, sorted by id.
     pub models: Vec<RegionModel>,
@@ -145,6 +156,7 @@ pub struct RegionCatalog {
 /// `regions` defaults to the server's region; `live=true` first fetches regions whose cached
 /// data is missing or older than the TTL.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AwsCatalogQuery {
     /// Comma-separated regions.
     #[serde(default)]
@@ -162,6 +174,7 @@ pub struct AwsCatalogQuery {
 
 /// `GET /api/v1/aws/catalog`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AwsCatalogResponse {
     /// One entry per region asked for, in the order asked.
     pub regions: Vec<RegionCatalog>,
@@ -170,14 +183,17 @@ pub struct AwsCatalogResponse {
     pub ttl_seconds: u64,
     /// The day the embedded catalog (what a region not fetched shows) was compiled.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub compiled_on: Option<CalendarDate>,
 }
 
 /// `POST /api/v1/aws/refresh`: fetch regions now.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshRequest {
     /// The regions; empty means the server's region.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = json!(["us-east-1"])))]
     pub regions: Vec<String>,
     /// Reuse data younger than the TTL instead of fetching it again.
     #[serde(default)]
@@ -186,6 +202,7 @@ pub struct RefreshRequest {
 
 /// Where one region's refresh is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RegionState {
     /// Waiting for a slot under the concurrency limit.
@@ -212,6 +229,7 @@ impl RegionState {
 
 /// One region of a refresh.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegionProgress {
     /// The region.
     pub region: String,
@@ -231,6 +249,7 @@ pub struct RegionProgress {
     pub cached: bool,
     /// Why it failed.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub error: Option<AwsFailure>,
 }
 
@@ -252,6 +271,7 @@ impl RegionProgress {
 /// `POST /api/v1/aws/refresh` (when done) and `GET /api/v1/aws/refresh` (while it runs): the
 /// progress of the latest refresh, one entry per region.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshProgress {
     /// Whether a refresh is running.
     pub running: bool,
@@ -265,8 +285,10 @@ pub struct RefreshProgress {
 /// `POST /api/v1/aws/test` and `POST /api/v1/aws/test/stream`: call a model through its
 /// binding with a short prompt.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TestRequest {
     /// The model id (the binding's key).
+    #[cfg_attr(feature = "openapi", schema(example = "amazon.nova-pro-v1:0"))]
     pub model: String,
     /// The prompt; a short default when absent.
     #[serde(default)]
@@ -276,11 +298,13 @@ pub struct TestRequest {
     pub max_tokens: Option<u32>,
     /// The region to call; the server's region when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "us-east-1"))]
     pub region: Option<String>,
 }
 
 /// The outcome of a test invocation, successful or not.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TestResponse {
     /// The model tested (the key).
     pub model: String,
@@ -316,12 +340,14 @@ pub struct TestResponse {
     pub max_tokens: u32,
     /// Why it failed, with a remedy and maybe a fix.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub diagnosis: Option<AwsFailure>,
 }
 
 /// One server-sent event of `POST /api/v1/aws/test/stream`: the SSE `event` is the `type`,
 /// the `data` this JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum TestStreamEvent {
     /// The call is going out.
@@ -344,9 +370,11 @@ pub enum TestStreamEvent {
 
 /// `POST /api/v1/aws/check`: check bindings against AWS without invoking a model.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckRequest {
     /// The region; the server's region when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "us-east-1"))]
     pub region: Option<String>,
     /// Only these keys; every binding when empty.
     #[serde(default)]
@@ -355,6 +383,7 @@ pub struct CheckRequest {
 
 /// One thing `check` verifies about a binding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckKind {
     /// The key and value parse.
@@ -399,6 +428,7 @@ impl CheckKind {
 
 /// How one check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckStatus {
     /// It holds.
@@ -411,6 +441,7 @@ pub enum CheckStatus {
 
 /// One check of one binding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckItem {
     /// What was checked.
     pub check: CheckKind,
@@ -422,6 +453,7 @@ pub struct CheckItem {
 
 /// The checks of one binding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BindingCheck {
     /// The key.
     pub model: String,
@@ -435,11 +467,13 @@ pub struct BindingCheck {
     pub checks: Vec<CheckItem>,
     /// The explanation of the first failure, with a remedy and maybe a fix.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub diagnosis: Option<AwsFailure>,
 }
 
 /// `POST /api/v1/aws/check`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckResponse {
     /// The region checked.
     pub region: String,
@@ -452,13 +486,19 @@ pub struct CheckResponse {
 /// `POST /api/v1/aws/profiles`: create an application inference profile. With `bind`, the
 /// request also needs `If-Match` (the file's version), and the new ARN is bound to its model.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateProfileRequest {
     /// `inferenceProfileName`.
+    #[cfg_attr(feature = "openapi", schema(example = "fuzzed-profile"))]
     pub name: String,
     /// `description`.
     #[serde(default)]
     pub description: Option<String>,
     /// `modelSource.copyFrom`: a foundation-model ARN or a system inference-profile ARN.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "arn:aws:bedrock:us-east-1::foundation-model/amazon.nova-pro-v1:0")
+    )]
     pub copy_from: String,
     /// Tags.
     #[serde(default)]
@@ -476,6 +516,7 @@ pub struct CreateProfileRequest {
 
 /// The answer to `POST /api/v1/aws/profiles`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateProfileResponse {
     /// The new profile's ARN.
     pub arn: String,
@@ -493,6 +534,7 @@ pub struct CreateProfileResponse {
 
 /// A binding line that points at a profile.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfileReference {
     /// The key.
     pub model: String,
@@ -504,6 +546,7 @@ pub struct ProfileReference {
 
 /// An application inference profile and the bindings that use it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApplicationProfile {
     /// The profile.
     pub profile: DiscoveredProfile,
@@ -514,6 +557,7 @@ pub struct ApplicationProfile {
 
 /// `GET /api/v1/aws/profiles?region=`: the account's application inference profiles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProfilesResponse {
     /// The region listed.
     pub region: String,
@@ -525,6 +569,7 @@ pub struct ProfilesResponse {
 /// nothing is deleted: the answer is a 409 `confirmation-required` whose details list the
 /// binding lines that point at the profile.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct DeleteProfileQuery {
     /// The region; the server's region when absent.
     #[serde(default)]
@@ -536,6 +581,7 @@ pub struct DeleteProfileQuery {
 
 /// The answer to a confirmed delete.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeleteProfileResponse {
     /// The profile's ARN.
     pub arn: String,
@@ -548,14 +594,17 @@ pub struct DeleteProfileResponse {
 /// region to its top live suggestion. Apply it by sending `text` with `PUT /api/v1/bindings`
 /// and `If-Match: version`.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BindRequiredRequest {
     /// The region; the server's region when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "us-east-1"))]
     pub region: Option<String>,
 }
 
 /// One binding the preview adds or changes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlannedBinding {
     /// The key.
     pub model: String,
@@ -567,6 +616,7 @@ pub struct PlannedBinding {
 
 /// A model a preview (bind-required, promote) leaves alone, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SkippedModel {
     /// The model.
     pub model: String,
@@ -576,14 +626,17 @@ pub struct SkippedModel {
 
 /// The answer to `POST /api/v1/aws/bind-required`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BindRequiredPreview {
     /// The file's version the preview was made against: the `If-Match` of the `PUT`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub version: Version,
     /// The region.
     pub region: String,
     /// The whole new text.
     pub text: String,
     /// The line diff from the file to `text`.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub diff: Vec<DiffLine>,
     /// What changes.
     pub changes: Vec<PlannedBinding>,

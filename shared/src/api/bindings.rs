@@ -12,19 +12,23 @@ use crate::version::Version;
 
 /// One line of the file as the API shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LineView {
     /// 1-based line number.
     pub number: usize,
     /// The line without its ending.
     pub content: String,
     /// How the line ends.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub ending: LineEnding,
     /// Blank, comment, binding (with spans) or invalid.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub kind: LineKind,
 }
 
 /// A binding in force (the last line for its key).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BindingView {
     /// The model id as written.
     pub model: String,
@@ -32,6 +36,7 @@ pub struct BindingView {
     pub profile: String,
     /// The badge; `None` when the value is malformed.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub kind: Option<ProfileKind>,
     /// 1-based line the binding comes from.
     pub line: usize,
@@ -39,8 +44,10 @@ pub struct BindingView {
 
 /// `GET /api/v1/bindings` (and the answer to every successful write): the file, parsed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BindingsResponse {
     /// The version of `text`; also sent as the strong `ETag`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub version: Version,
     /// The file's exact text.
     pub text: String,
@@ -49,6 +56,7 @@ pub struct BindingsResponse {
     /// The bindings in force, sorted by model.
     pub bindings: Vec<BindingView>,
     /// Every diagnostic, in line order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub diagnostics: Vec<Diagnostic>,
     /// Whether the file exists yet (a missing file reads as empty).
     #[serde(default)]
@@ -83,11 +91,14 @@ impl BindingsResponse {
 
 /// `POST /api/v1/bindings/bind`: bind a model; an empty or absent profile means direct.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BindRequest {
     /// The model id (the key).
+    #[cfg_attr(feature = "openapi", schema(example = "amazon.nova-lite-v1:0"))]
     pub model: String,
     /// A system profile id, an ARN or a model id; empty or absent means direct.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(example = "us.amazon.nova-lite-v1:0"))]
     pub profile: Option<String>,
 }
 
@@ -112,8 +123,10 @@ impl From<&Binding> for BindRequest {
 
 /// `POST /api/v1/bindings/unbind`: remove every binding line of a model.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnbindRequest {
     /// The model id.
+    #[cfg_attr(feature = "openapi", schema(example = "amazon.nova-pro-v1:0"))]
     pub model: String,
 }
 
@@ -133,6 +146,7 @@ impl From<&Unbinding> for UnbindRequest {
 
 /// `GET /api/v1/catalog` query: every filter is optional.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema, utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct CatalogQuery {
     /// Case-insensitive substring of the id, name or provider.
     #[serde(default)]
@@ -153,6 +167,7 @@ pub struct CatalogQuery {
 
 /// `GET /api/v1/catalog`: the models that pass the query.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CatalogResponse {
     /// Where the catalog comes from and how old it is.
     pub source: String,
@@ -161,9 +176,11 @@ pub struct CatalogResponse {
     /// Every provider display name, for the provider filter.
     pub providers: Vec<String>,
     /// The models that pass the query, sorted by id.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub models: Vec<crate::catalog::CatalogModel>,
     /// The day the embedded catalog was compiled: "embedded catalog of DATE".
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub compiled_on: Option<CalendarDate>,
     /// Said once to the user when the embedded catalog is over 90 days old and the server has
     /// nothing live cached ([`crate::fact_source::stale_embedded_notice`]).
@@ -173,12 +190,16 @@ pub struct CatalogResponse {
 
 /// `POST /api/v1/import/preview`: what applying a text would change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportPreview {
     /// The version of the current file; send it as `If-Match` to apply the text.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub version: Version,
     /// The line diff from the current file to the text.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub diff: Vec<DiffLine>,
     /// The text's diagnostics.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub diagnostics: Vec<Diagnostic>,
     /// Whether the text has errors (then it cannot be applied).
     pub has_errors: bool,
@@ -187,6 +208,7 @@ pub struct ImportPreview {
 /// How TPipe resolves a model: the winning line's value if it is not empty (`profile`), the
 /// model itself if the value is empty (`direct`) or the model is not bound at all (`unbound`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ResolvedKind {
     /// A non-empty value: call it instead of the model id.
@@ -200,6 +222,7 @@ pub enum ResolvedKind {
 /// `GET /v1/envs/{env}/resolve?model=ID`: what an app calls for `model`, resolved exactly as
 /// TPipe resolves it (split at the first `=`, both sides trimmed, the last duplicate wins).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ResolveResponse {
     /// The model asked about (trimmed).
     pub model: String,
@@ -226,6 +249,7 @@ impl ResolveResponse {
 
 /// `GET /api/v1/health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// `ok`.
     pub status: String,

@@ -4,15 +4,19 @@
 //! Every route of the bindings half also exists per environment: `/api/v1/envs/{env}/bindings`
 //! is `/api/v1/bindings` on `{env}`, and the routes without an environment act on `default`.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::SkippedModel;
 use crate::diff::DiffLine;
+use crate::preset::{Preset, PresetChange};
 use crate::promote::BindingChange;
 use crate::{Region, Version};
 
 /// An environment's settings, stored beside its `inference.txt` and never inside it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct EnvSettings {
     /// What the environment is for, shown in lists.
@@ -22,14 +26,21 @@ pub struct EnvSettings {
     /// server's own credentials.
     pub aws_profile: Option<String>,
     /// The region AWS calls default to for this environment.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub region: Option<Region>,
     /// Whether changes need approval: on a server with auth, a change becomes a change request
     /// that another admin approves.
     pub protected: bool,
+    /// Each binding's inference parameters, by the model id the binding maps (its key in
+    /// `inference.txt`). Kept here, beside the file, so TPipe reads the file as before.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, crate::preset::PresetFields>))]
+    pub presets: BTreeMap<String, Preset>,
 }
 
 /// Where the server keeps its environments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum StoreKind {
     /// One file (`--file`): the one environment `default`; environments cannot be created.
@@ -42,6 +53,7 @@ pub enum StoreKind {
 
 /// The kind of a recorded change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum ChangeKind {
     /// An edit of bindings (bind, unbind, a saved text).
@@ -58,6 +70,8 @@ pub enum ChangeKind {
     Delete,
     /// The settings changed.
     Settings,
+    /// A binding's preset set or cleared (stored with the settings).
+    Preset,
 }
 
 impl ChangeKind {
@@ -71,12 +85,20 @@ impl ChangeKind {
             ChangeKind::Create => "create",
             ChangeKind::Delete => "delete",
             ChangeKind::Settings => "settings",
+            ChangeKind::Preset => "preset",
         }
+    }
+
+    /// Whether the change moves the settings rather than the text (the two are versioned,
+    /// and their histories walked, apart).
+    pub fn is_settings_change(self) -> bool {
+        matches!(self, ChangeKind::Settings | ChangeKind::Preset)
     }
 }
 
 /// A change in a list: who, when, what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeSummary {
     /// Its sequence number in the environment's history.
     pub seq: u64,
@@ -95,18 +117,39 @@ pub struct ChangeSummary {
     /// The change request it applied.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request: Option<u64>,
+    /// The presets it changed (a `preset` change, or a promote that carried presets).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub presets: Vec<PresetChange>,
+}
+
+/// `GET /api/v1/envs/{env}/presets`, and the answer to `PUT` or `DELETE
+/// /api/v1/envs/{env}/presets/{model}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PresetsResponse {
+    /// The environment.
+    pub env: String,
+    /// The version of the settings the presets are stored in: `If-Match` for a preset's write.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub version: Version,
+    /// Each bound model's preset, by model id.
+    #[cfg_attr(feature = "openapi", schema(value_type = BTreeMap<String, crate::preset::PresetFields>))]
+    pub presets: BTreeMap<String, Preset>,
 }
 
 /// One environment in `GET /api/v1/envs`, and `GET /api/v1/envs/{env}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvSummary {
     /// Its name.
     pub name: String,
     /// Its settings.
     pub settings: EnvSettings,
     /// The version of its settings, for `If-Match` on `PUT /api/v1/envs/{env}/settings`.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub settings_version: Version,
     /// The version of its text, for `If-Match` on a delete.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub version: Version,
     /// How many bindings are in force.
     pub bindings: usize,
@@ -117,6 +160,7 @@ pub struct EnvSummary {
 
 /// `GET /api/v1/envs`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvListResponse {
     /// Where the environments are kept; with `file`, only `default` exists.
     pub store: StoreKind,
@@ -127,11 +171,14 @@ pub struct EnvListResponse {
 /// `POST /api/v1/envs`: create an environment, empty, as a copy of another's text (`from`), or
 /// with the given `text`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct CreateEnvRequest {
     /// The new environment's name.
+    #[cfg_attr(feature = "openapi", schema(example = "qa"))]
     pub name: String,
     /// Copy this environment's text.
+    #[cfg_attr(feature = "openapi", schema(example = "default"))]
     pub from: Option<String>,
     /// Start with this text (an `inference.txt`); it must have no errors.
     pub text: Option<String>,
@@ -141,24 +188,33 @@ pub struct CreateEnvRequest {
 
 /// `GET /api/v1/diff?from=A&to=B`: what differs from `from` to `to`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EnvDiffResponse {
     /// The first environment.
     pub from: String,
     /// The second environment.
     pub to: String,
     /// The bindings that differ, by model, with both values.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub changes: Vec<BindingChange>,
     /// The line diff that turns `from`'s text into `to`'s.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub lines: Vec<DiffLine>,
+    /// The presets that differ, by model (`before`: in `from`, `after`: in `to`).
+    #[serde(default)]
+    pub presets: Vec<PresetChange>,
 }
 
 /// `POST /api/v1/promote`: copy bindings from one environment into another.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct PromoteRequest {
     /// The environment to copy from.
+    #[cfg_attr(feature = "openapi", schema(example = "default"))]
     pub from: String,
     /// The environment to write.
+    #[cfg_attr(feature = "openapi", schema(example = "staging"))]
     pub to: String,
     /// The models whose bindings to copy; empty copies every binding of `from`.
     pub models: Vec<String>,
@@ -172,6 +228,7 @@ pub struct PromoteRequest {
 
 /// How much a gate finding matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum GateSeverity {
     /// Stops the promote unless forced.
@@ -182,6 +239,7 @@ pub enum GateSeverity {
 
 /// One thing the promote gate found about a promoted binding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GateFinding {
     /// The binding's model.
     pub model: String,
@@ -198,6 +256,7 @@ pub struct GateFinding {
 
 /// What the promote gate found, against the target's AWS account and region.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GateReport {
     /// Whether no finding is an error.
     pub ok: bool,
@@ -215,6 +274,7 @@ pub struct GateReport {
 
 /// The answer to `POST /api/v1/promote`: the preview, and with `apply` what was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PromoteResponse {
     /// The source.
     pub from: String,
@@ -222,15 +282,22 @@ pub struct PromoteResponse {
     pub to: String,
     /// The bindings the promote changes in the target (`from`: the target's value before,
     /// `to`: the value promoted).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub changes: Vec<BindingChange>,
     /// The target's line diff.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub lines: Vec<DiffLine>,
+    /// The presets the promote changes in the target, which travel with their bindings
+    /// (`before`: the target's, `after`: the source's).
+    #[serde(default)]
+    pub presets: Vec<PresetChange>,
     /// Chosen models not promoted, each with why.
     pub skipped: Vec<SkippedModel>,
     /// The gate's findings.
     pub gate: GateReport,
     /// The target's version the preview was made against (send it as `If-Match` to apply
     /// exactly this preview), or after `apply` the version written.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub version: Version,
     /// Whether the target was written.
     pub applied: bool,
@@ -241,13 +308,16 @@ pub struct PromoteResponse {
 
 /// One committed change in `GET /api/v1/envs/{env}/history`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryItem {
     /// Who, when, what, why.
     #[serde(flatten)]
     pub summary: ChangeSummary,
     /// The bindings it changed (`from`: before, `to`: after).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub changes: Vec<BindingChange>,
     /// Its line diff.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub lines: Vec<DiffLine>,
     /// The settings before and after, for a settings change (and a create or delete).
     #[serde(default)]
@@ -263,6 +333,7 @@ pub struct HistoryItem {
 
 /// The settings before and after a change.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SettingsChange {
     /// Before (`None` before a create).
     pub before: Option<EnvSettings>,
@@ -272,6 +343,7 @@ pub struct SettingsChange {
 
 /// `GET /api/v1/envs/{env}/history`: newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HistoryResponse {
     /// The environment.
     pub env: String,
@@ -282,9 +354,11 @@ pub struct HistoryResponse {
 /// `POST /api/v1/envs/{env}/revert`: restore the text change `seq` produced, or with `undo`
 /// the text it replaced, as a new change (send the current version as `If-Match`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct RevertRequest {
     /// The change whose text to restore.
+    #[cfg_attr(feature = "openapi", schema(example = 1))]
     pub seq: u64,
     /// Why.
     pub reason: Option<String>,

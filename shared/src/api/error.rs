@@ -9,6 +9,7 @@ use crate::version::Version;
 
 /// The body of every 4xx and 5xx response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// A stable code, such as `conflict`, `invalid-json` or `internal`.
     pub code: String,
@@ -21,18 +22,22 @@ pub struct ErrorBody {
 
 /// Structured detail of an [`ErrorBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetails {
     /// The diagnostics that made a text unacceptable (422).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub diagnostics: Vec<Diagnostic>,
     /// The version on disk now, after a stale write (412).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
     pub current_version: Option<Version>,
     /// The text on disk now, after a stale write (412), so a client can show both versions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub current_text: Option<String>,
     /// What a failed AWS call means (424 `aws-error`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub diagnosis: Option<AwsFailure>,
     /// The binding lines that point at a profile about to be deleted (409
     /// `confirmation-required`).

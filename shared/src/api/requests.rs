@@ -6,10 +6,12 @@ use serde::{Deserialize, Serialize};
 use super::{ChangeKind, GateReport};
 use crate::Version;
 use crate::diff::DiffLine;
+use crate::preset::PresetChange;
 use crate::promote::BindingChange;
 
 /// Where a change request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum RequestStatus {
     /// Waiting for an approver, and still applicable: the environment is at the version the
@@ -46,6 +48,7 @@ impl RequestStatus {
 
 /// Who closed a request, and what they said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RequestDecision {
     /// The approver (applied), the rejecter, or who rebased it (superseded).
     pub by: String,
@@ -59,6 +62,7 @@ pub struct RequestDecision {
 /// One change request, as `GET /api/v1/envs/{env}/requests` lists it; also the `202` answer of
 /// a change made to a protected environment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeRequest {
     /// Its number within the environment.
     pub id: u64,
@@ -77,11 +81,17 @@ pub struct ChangeRequest {
     #[serde(default)]
     pub from: Option<String>,
     /// The environment's text version the request was made against; it applies only to that.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub base_version: Version,
     /// The bindings it changes (`from`: before, `to`: after).
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub changes: Vec<BindingChange>,
     /// Its line diff.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub lines: Vec<DiffLine>,
+    /// The presets it changes.
+    #[serde(default)]
+    pub presets: Vec<PresetChange>,
     /// The promote gate's findings against the environment's AWS account, when it is a
     /// promote.
     #[serde(default)]
@@ -101,6 +111,7 @@ pub struct ChangeRequest {
 
 /// `GET /api/v1/envs/{env}/requests`: every request of the environment, newest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangeRequestList {
     /// The environment.
     pub env: String,
@@ -110,6 +121,7 @@ pub struct ChangeRequestList {
 
 /// The body of `POST /api/v1/envs/{env}/requests/{id}/approve` and `…/reject`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DecideRequest {
     /// What the approver says; kept with the decision and in the history.
@@ -120,9 +132,11 @@ pub struct DecideRequest {
 /// promote names `from` (and optionally `models`); a whole new text names `text`, made against
 /// the version in `If-Match`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ProposeRequest {
     /// Promote from this environment.
+    #[cfg_attr(feature = "openapi", schema(example = "default"))]
     pub from: Option<String>,
     /// The models to promote; empty promotes every binding of `from`.
     pub models: Vec<String>,

@@ -19,6 +19,7 @@ pub const CSRF_HEADER_VALUE: &str = "bedrock-binder";
 /// `POST /api/v1/session` as JSON: sign in with an API token. (The sign-in page posts the same
 /// field as a form.) Its `Debug` never shows the token.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInRequest {
     /// The token, as `bedrock-binder token create` printed it.
     pub token: String,
@@ -33,6 +34,7 @@ impl fmt::Debug for SignInRequest {
 /// `GET /api/v1/session`, and the answer to a JSON `POST /api/v1/session`: who the request is
 /// and what they may do, so the UI can hide what their role does not allow.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionInfo {
     /// Whether the server checks who calls it. Without auth everyone may do everything, and
     /// there is nobody to sign in as.
@@ -42,6 +44,7 @@ pub struct SessionInfo {
     pub name: Option<String>,
     /// What they may do; empty without auth.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub grants: Vec<Grant>,
 }
 

@@ -261,6 +261,10 @@ async fn an_environment_is_created_as_a_copy_then_deleted_after_a_confirmation()
         assert!(text.contains("What the apps call") && text.contains("yes"), "prod's settings: {text}");
         let bindings = page.find_in(&prod_row, &testid("env-bindings")).await?.text().await?;
         assert_eq!(bindings, "7", "prod binds seven models");
+        // Its health badge: this server has no AWS region, so its scheduled check cannot tell.
+        let health = page.find_in(&prod_row, &testid("env-health")).await?;
+        let status = health.attr("data-status").await?;
+        assert_eq!(status.as_deref(), Some("unchecked"), "no region, no verdict: {}", health.text().await?);
 
         // A name that is not one is explained before anything is sent.
         let name = page.find(&testid("env-create-name")).await?;

@@ -16,4 +16,5 @@ mod bundle;
 mod envs_journey;
 mod harness;
 mod journeys;
+mod presets_journey;
 mod session_journey;

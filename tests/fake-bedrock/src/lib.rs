@@ -3,7 +3,8 @@
 //!
 //! It speaks the real wire protocols, so the real AWS SDKs talk to it unchanged through the
 //! standard endpoint overrides (`AWS_ENDPOINT_URL_BEDROCK`, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`,
-//! `AWS_ENDPOINT_URL_STS`), exactly as a user points them at a VPC endpoint:
+//! `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_CLOUDWATCH`), exactly as a user points them at a
+//! VPC endpoint:
 //!
 //! - Bedrock and Bedrock Runtime in REST-JSON: ListFoundationModels, GetFoundationModel,
 //!   GetFoundationModelAvailability, ListInferenceProfiles (paginated), GetInferenceProfile,
@@ -11,6 +12,9 @@
 //!   `application/vnd.amazon.eventstream`, see [`eventstream`]). Shapes follow botocore's
 //!   service models (`bedrock` 2023-04-20, `bedrock-runtime` 2023-09-30).
 //! - STS GetCallerIdentity in awsQuery (form body in, XML out).
+//! - CloudWatch GetMetricData and ListMetrics over scripted series ([`MetricSeries`]), in Smithy
+//!   RPC v2 CBOR (what the Rust SDK sends) and awsJson 1.0 (what boto3 sends), with
+//!   CloudWatch's periods, paging and awsQuery-compatible errors (`src/cloudwatch.rs`).
 //!
 //! Each request is served from the data of the region in its SigV4 credential scope. Requests
 //! without credentials get AWS's 403. Errors carry AWS's status, `x-amzn-errortype` and
@@ -41,9 +45,12 @@
 //! The `fake-bedrock` binary serves the default data set for out-of-process tests and takes
 //! scripts over HTTP (`POST /__fake/script` with a [`ControlScript`]).
 
+mod cbor;
+mod cloudwatch;
 pub mod data;
 mod error;
 pub mod eventstream;
+pub mod metrics;
 mod script;
 mod service;
 mod sts;
@@ -64,6 +71,7 @@ pub use data::{
     PROFILE_ACTIVE, ProfileType, RegionData, Tag,
 };
 pub use error::FakeError;
+pub use metrics::{BEDROCK_METRICS, BEDROCK_NAMESPACE, Dimension, MODEL_ID_DIMENSION, MetricPoint, MetricSeries};
 pub use script::{ControlScript, LatencyRule, ModelMatch, ModelPatch, Operation, ProfilePatch, RequestRecord, Rule};
 
 use service::{Initial, Shared, State, lock};
@@ -85,6 +93,8 @@ pub struct FakeBedrock {
     regions: BTreeMap<String, RegionData>,
     rules: Vec<Rule>,
     latency: Vec<LatencyRule>,
+    metrics: Vec<MetricSeries>,
+    metrics_page_limit: Option<usize>,
 }
 
 impl FakeBedrock {
@@ -96,6 +106,8 @@ impl FakeBedrock {
             regions: BTreeMap::new(),
             rules: Vec::new(),
             latency: Vec::new(),
+            metrics: Vec::new(),
+            metrics_page_limit: None,
         }
     }
 
@@ -180,9 +192,36 @@ impl FakeBedrock {
         self
     }
 
+    /// Adds a CloudWatch series (joining the points of one already given for the same metric);
+    /// its `ago` points are placed from the time the fake starts.
+    #[must_use]
+    pub fn metric(mut self, series: MetricSeries) -> FakeBedrock {
+        self.metrics.push(series);
+        self
+    }
+
+    /// Makes CloudWatch answers page after `limit` datapoints (GetMetricData) or metrics
+    /// (ListMetrics), well before CloudWatch's own limits, so paging is exercised.
+    #[must_use]
+    pub fn metrics_page_limit(mut self, limit: usize) -> FakeBedrock {
+        self.metrics_page_limit = Some(limit);
+        self
+    }
+
     /// The axum router and a handle to its state, for `Router::oneshot` tests.
     pub fn into_router(self) -> (Router, FakeHandle) {
-        let initial = Initial { regions: self.regions, rules: self.rules, latency: self.latency };
+        let now = wire::now_epoch_seconds();
+        let mut metrics = Vec::new();
+        for series in self.metrics {
+            metrics::add_series(&mut metrics, series, now);
+        }
+        let initial = Initial {
+            regions: self.regions,
+            rules: self.rules,
+            latency: self.latency,
+            metrics,
+            metrics_page_limit: self.metrics_page_limit,
+        };
         let shared: Shared = Arc::new(Mutex::new(State::new(self.account, self.default_region, initial)));
         (service::router(shared.clone()), FakeHandle { shared })
     }
@@ -317,6 +356,16 @@ impl FakeHandle {
         set_profile_status(&mut lock(&self.shared).regions, region, profile_id, status.into());
     }
 
+    /// Adds a CloudWatch series, placed in time from now (see [`FakeBedrock::metric`]).
+    pub fn add_metric(&self, series: MetricSeries) {
+        metrics::add_series(&mut lock(&self.shared).metrics, series, wire::now_epoch_seconds());
+    }
+
+    /// See [`FakeBedrock::metrics_page_limit`]; `None` goes back to CloudWatch's limits.
+    pub fn set_metrics_page_limit(&self, limit: Option<usize>) {
+        lock(&self.shared).metrics_page_limit = limit;
+    }
+
     /// One region's data as it is now (application profiles created through the API
     /// included).
     pub fn region_data(&self, region: &str) -> Option<RegionData> {
@@ -362,13 +411,15 @@ impl RunningFake {
     }
 
     /// The endpoint-override variables that send the AWS SDKs (and a child process using them)
-    /// to this fake: `AWS_ENDPOINT_URL_BEDROCK`, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` and
-    /// `AWS_ENDPOINT_URL_STS`. Add [`TEST_CREDENTIALS_ENV`] and `AWS_REGION` for a child.
-    pub fn endpoint_env(&self) -> [(&'static str, String); 3] {
+    /// to this fake: `AWS_ENDPOINT_URL_BEDROCK`, `AWS_ENDPOINT_URL_BEDROCK_RUNTIME`,
+    /// `AWS_ENDPOINT_URL_STS` and `AWS_ENDPOINT_URL_CLOUDWATCH`. Add [`TEST_CREDENTIALS_ENV`]
+    /// and `AWS_REGION` for a child.
+    pub fn endpoint_env(&self) -> [(&'static str, String); 4] {
         [
             ("AWS_ENDPOINT_URL_BEDROCK", self.url.clone()),
             ("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", self.url.clone()),
             ("AWS_ENDPOINT_URL_STS", self.url.clone()),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", self.url.clone()),
         ]
     }
 }

@@ -3,7 +3,8 @@
 //!
 //! Prints `fake-bedrock listening on http://ADDR` once the port is bound, then serves until
 //! Ctrl-C or SIGTERM. Tests script it over HTTP: `POST /__fake/script` (rules, latency, model
-//! and profile changes), `POST /__fake/reset`, `GET /__fake/requests`, `GET /__fake/regions`.
+//! and profile changes, CloudWatch metrics), `POST /__fake/reset`, `GET /__fake/requests`,
+//! `GET /__fake/regions`.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

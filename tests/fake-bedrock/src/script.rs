@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{InferenceType, Lifecycle};
 use crate::error::FakeError;
+use crate::metrics::MetricSeries;
 
 /// An API operation the fake serves, named as AWS names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -27,17 +28,23 @@ pub enum Operation {
     CreateInferenceProfile,
     /// `DELETE /inference-profiles/{inferenceProfileIdentifier}`.
     DeleteInferenceProfile,
+    /// `POST /listTagsForResource`: a profile's tags.
+    ListTagsForResource,
     /// `POST /model/{modelId}/converse`.
     Converse,
     /// `POST /model/{modelId}/converse-stream`.
     ConverseStream,
     /// STS `POST /` with `Action=GetCallerIdentity`.
     GetCallerIdentity,
+    /// CloudWatch GetMetricData (RPC v2 CBOR or awsJson 1.0).
+    GetMetricData,
+    /// CloudWatch ListMetrics (RPC v2 CBOR or awsJson 1.0).
+    ListMetrics,
 }
 
 impl Operation {
     /// Every operation.
-    pub const ALL: [Operation; 10] = [
+    pub const ALL: [Operation; 13] = [
         Operation::ListFoundationModels,
         Operation::GetFoundationModel,
         Operation::GetFoundationModelAvailability,
@@ -45,9 +52,12 @@ impl Operation {
         Operation::GetInferenceProfile,
         Operation::CreateInferenceProfile,
         Operation::DeleteInferenceProfile,
+        Operation::ListTagsForResource,
         Operation::Converse,
         Operation::ConverseStream,
         Operation::GetCallerIdentity,
+        Operation::GetMetricData,
+        Operation::ListMetrics,
     ];
 
     /// AWS's name of the operation.
@@ -60,9 +70,12 @@ impl Operation {
             Operation::GetInferenceProfile => "GetInferenceProfile",
             Operation::CreateInferenceProfile => "CreateInferenceProfile",
             Operation::DeleteInferenceProfile => "DeleteInferenceProfile",
+            Operation::ListTagsForResource => "ListTagsForResource",
             Operation::Converse => "Converse",
             Operation::ConverseStream => "ConverseStream",
             Operation::GetCallerIdentity => "GetCallerIdentity",
+            Operation::GetMetricData => "GetMetricData",
+            Operation::ListMetrics => "ListMetrics",
         }
     }
 }
@@ -246,7 +259,7 @@ pub struct ProfilePatch {
 }
 
 /// The body of `POST /__fake/script`: everything in it is added to the running fake.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ControlScript {
     /// Failure rules, appended after the existing ones.
     #[serde(default)]
@@ -261,6 +274,14 @@ pub struct ControlScript {
     /// region does not have is refused whole.
     #[serde(default)]
     pub profiles: Vec<ProfilePatch>,
+    /// CloudWatch metrics, added to the existing ones (a point scripted `ago_seconds` is
+    /// placed from the time the script arrives).
+    #[serde(default)]
+    pub metrics: Vec<MetricSeries>,
+    /// The most datapoints (GetMetricData) or metrics (ListMetrics) one CloudWatch answer
+    /// holds, to exercise paging; `None` leaves CloudWatch's own limits.
+    #[serde(default)]
+    pub metrics_page_limit: Option<usize>,
 }
 
 /// One request the fake received (control requests are not logged).

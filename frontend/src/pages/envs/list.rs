@@ -1,5 +1,6 @@
 //! The environments page: every environment with its settings, binding count and last change;
-//! a form to create one (empty, or a copy of another); and delete, after a confirmation, made
+//! its health as the server's scheduled check last found it ([`super::health`]); a form to
+//! create one (empty, or a copy of another); and delete, after a confirmation, made
 //! against the version the list showed. A server with one file (`--file`) has only `default`,
 //! and the page says so instead of offering create and delete.
 
@@ -68,6 +69,7 @@ fn EnvsTable(list: Arc<EnvListResponse>, reload: Callback<()>) -> impl IntoView 
                     <th scope="col">"Protected"</th>
                     <th scope="col">"Bindings"</th>
                     <th scope="col">"Last change"</th>
+                    <th scope="col">"Health"</th>
                     <th scope="col">
                         <span class="sr-only">"Actions"</span>
                     </th>
@@ -145,7 +147,7 @@ fn EnvRow(
                 let delete = delete.clone();
                 view! {
                     <tr>
-                        <td colspan="8">
+                        <td colspan="9">
                             <div class="confirm" role="alertdialog" data-testid="env-delete-confirm">
                                 <p>
                                     "Delete " <strong>{name.clone()}</strong>
@@ -184,6 +186,7 @@ fn EnvRow(
                 <td data-label="Protected">{protected}</td>
                 <td data-label="Bindings" data-testid="env-bindings">{env.bindings}</td>
                 <td data-label="Last change" data-testid="env-last-change">{last}</td>
+                <td data-label="Health">{env_name().map(|env| view! { <super::health::HealthCell env=env /> })}</td>
                 <td class="row-actions">
                     {move || {
                         (editable && env_name().is_some_and(|env| may_delete.with(|may| may.may(Role::Admin, &env))))

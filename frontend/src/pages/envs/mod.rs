@@ -1,7 +1,8 @@
 //! The environment pages, a bundle of their own at `/envs` (src/state/route.rs says why): the
 //! environments with create and delete ([`list`]), diff and promote between two
 //! ([`promote`]), the page's environment's history with revert ([`history`]), and its change
-//! requests with approve and reject ([`requests`]).
+//! requests with approve and reject ([`requests`]); the raw editor and import/export of its
+//! file ([`crate::pages::raw_editor`], [`crate::pages::transfer`]) are in this bundle too.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -9,6 +10,7 @@ use leptos::task::spawn_local;
 use crate::state::permissions::Permissions;
 use crate::state::route::Tab;
 
+pub mod health;
 pub mod history;
 pub mod list;
 pub mod promote;
@@ -33,6 +35,8 @@ pub fn envs_pages(tab: Tab) -> AnyView {
         Tab::Promote => view! { <promote::PromotePage /> }.into_any(),
         Tab::History => view! { <history::HistoryPage /> }.into_any(),
         Tab::Requests => view! { <requests::RequestsPage /> }.into_any(),
+        Tab::Raw => view! { <crate::pages::raw_editor::RawEditorPage /> }.into_any(),
+        Tab::Transfer => view! { <crate::pages::transfer::TransferPage /> }.into_any(),
         // `Tab::shown` gives this bundle only its own tabs; the list is its first page.
         _ => view! { <list::EnvsPage /> }.into_any(),
     }

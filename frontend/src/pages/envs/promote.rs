@@ -12,6 +12,7 @@ use bedrock_binder_shared::api::{
     EnvDiffResponse, EnvListResponse, GateFinding, GateReport, GateSeverity, PromoteResponse, ProposeRequest,
 };
 use bedrock_binder_shared::env_name::EnvName;
+use bedrock_binder_shared::preset::{Preset, PresetChange};
 use bedrock_binder_shared::promote::BindingChange;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -185,9 +186,33 @@ fn DiffSection(form: Form) -> impl IntoView {
     }
 }
 
+/// The presets that differ, one line per model; nothing when they are alike.
+#[component]
+fn PresetDiff(presets: Vec<PresetChange>, from: String, to: String) -> impl IntoView {
+    if presets.is_empty() {
+        return ().into_any();
+    }
+    let shown = |preset: Option<Preset>| preset.map_or_else(|| "no preset".to_owned(), |preset| preset.to_string());
+    let items = presets
+        .into_iter()
+        .map(|change| {
+            let line = format!("{}: {} in {from}, {} in {to}", change.model, shown(change.before), shown(change.after));
+            view! { <li>{line}</li> }
+        })
+        .collect_view();
+    view! {
+        <section class="preset-diff" data-testid="env-preset-diff">
+            <h4>"Presets that differ (they travel with their bindings)"</h4>
+            <ul>{items}</ul>
+        </section>
+    }
+    .into_any()
+}
+
 #[component]
 fn DiffTable(diff: EnvDiffResponse, form: Form) -> impl IntoView {
-    let EnvDiffResponse { from, to, changes, lines } = diff;
+    let EnvDiffResponse { from, to, changes, lines, presets } = diff;
+    let preset_diff = view! { <PresetDiff presets=presets from=from.clone() to=to.clone() /> };
     let all = promotable(&changes);
     let caption = format!("Bindings that differ from {from} to {to}");
     if changes.is_empty() {
@@ -196,6 +221,7 @@ fn DiffTable(diff: EnvDiffResponse, form: Form) -> impl IntoView {
                 <p class="empty" data-testid="env-diff-same">
                     {format!("{from} and {to} bind every model alike: nothing to promote.")}
                 </p>
+                {preset_diff}
             </section>
         }
         .into_any();
@@ -235,6 +261,7 @@ fn DiffTable(diff: EnvDiffResponse, form: Form) -> impl IntoView {
                 </thead>
                 {rows}
             </table>
+            {preset_diff}
             <details class="line-diff">
                 <summary>"The two files, line by line"</summary>
                 <DiffView diff=lines test_id="env-line-diff" caption="The lines that differ between the two files" />

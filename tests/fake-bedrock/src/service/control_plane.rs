@@ -1,6 +1,7 @@
 //! The control plane (`bedrock`): ListFoundationModels, GetFoundationModel,
 //! GetFoundationModelAvailability, ListInferenceProfiles, GetInferenceProfile,
-//! CreateInferenceProfile and DeleteInferenceProfile, with their parameter checks.
+//! CreateInferenceProfile, DeleteInferenceProfile and ListTagsForResource (of a profile), with
+//! their parameter checks.
 //!
 //! Each operation reads or changes the [`State`] the router has locked and returns the answer
 //! or the [`FakeError`] the router turns into an error response.
@@ -103,6 +104,15 @@ pub(super) fn list_inference_profiles(
 pub(super) fn get_inference_profile(state: &State, region: &str, identifier: &str) -> Result<Response, FakeError> {
     let profile = state.lookup_profile(region, identifier).ok_or_else(|| profile_not_found(identifier))?;
     Ok(json_response(StatusCode::OK, &profile.summary(region, &state.account)))
+}
+
+/// ListTagsForResource of an inference profile (`resourceARN`): the tags it was created with.
+pub(super) fn list_tags_for_resource(state: &State, region: &str, body: &[u8]) -> Result<Response, FakeError> {
+    let request: Value = serde_json::from_slice(body).map_err(|_| malformed_body())?;
+    let arn = required_str(&request, "resourceARN")?;
+    let profile = state.lookup_profile(region, arn).ok_or_else(|| profile_not_found(arn))?;
+    let tags: Vec<Value> = profile.tags.iter().map(|tag| json!({ "key": tag.key, "value": tag.value })).collect();
+    Ok(json_response(StatusCode::OK, &json!({ "tags": tags })))
 }
 
 pub(super) fn create_inference_profile(state: &mut State, region: &str, body: &[u8]) -> Result<Response, FakeError> {

@@ -15,9 +15,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
-use super::errors::{LoggedErrorType, auth_error, error_response, invalid_sts_action, unknown_operation};
+use super::errors::{LoggedErrorType, auth_error, error_response, invalid_sts_action, logged, unknown_operation};
 use super::state::{Shared, lock};
 use super::{control_plane, runtime};
+use crate::cloudwatch::{self, CloudWatchError, Metrics, Protocol};
 use crate::data::RegionData;
 use crate::script::{ControlScript, Operation, RequestRecord};
 use crate::sts;
@@ -36,6 +37,9 @@ pub(super) enum Target {
     Bedrock(Operation, Option<String>),
     /// `POST /`: an STS (awsQuery) call; the action is in the form body.
     Sts,
+    /// A CloudWatch call in its protocol, with the operation name it sent: RPC v2 CBOR names
+    /// it in the path, awsJson 1.0 in `X-Amz-Target` on `POST /`.
+    CloudWatch(Protocol, String),
     /// Nothing the fake serves.
     Unknown,
 }
@@ -46,6 +50,9 @@ pub(super) fn route(method: &Method, path: &str) -> Target {
     let bedrock = |operation, identifier| Target::Bedrock(operation, identifier);
     match (method.as_str(), segments.as_slice()) {
         ("POST", [""]) => Target::Sts,
+        ("POST", ["service", cloudwatch::SERVICE, "operation", name]) => {
+            Target::CloudWatch(Protocol::Cbor, (*name).to_owned())
+        }
         ("GET", ["foundation-models"]) => bedrock(Operation::ListFoundationModels, None),
         ("GET", ["foundation-models", model]) if !model.is_empty() => bedrock(Operation::GetFoundationModel, id(model)),
         ("GET", ["foundation-model-availability", model]) if !model.is_empty() => {
@@ -59,6 +66,7 @@ pub(super) fn route(method: &Method, path: &str) -> Target {
         ("DELETE", ["inference-profiles", profile]) if !profile.is_empty() => {
             bedrock(Operation::DeleteInferenceProfile, id(profile))
         }
+        ("POST", ["listTagsForResource"]) => bedrock(Operation::ListTagsForResource, None),
         ("POST", ["model", model, "converse"]) if !model.is_empty() => bedrock(Operation::Converse, id(model)),
         ("POST", ["model", model, "converse-stream"]) if !model.is_empty() => {
             bedrock(Operation::ConverseStream, id(model))
@@ -127,7 +135,10 @@ async fn serve_aws(AxumState(shared): AxumState<Shared>, request: Request) -> Re
     let query = wire::parse_form(raw_query.as_deref().unwrap_or_default());
     let authorization = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let auth = Auth::parse(authorization, &query);
-    let target = route(&parts.method, &path);
+    let target = match (route(&parts.method, &path), cloudwatch::json_target(&parts.headers)) {
+        (Target::Sts, Some(name)) => Target::CloudWatch(Protocol::Json, name),
+        (target, _) => target,
+    };
     let form = if target == Target::Sts { wire::parse_form(&String::from_utf8_lossy(&body)) } else { Vec::new() };
     let (operation, identifier) = match &target {
         Target::Bedrock(operation, identifier) => (Some(*operation), identifier.clone()),
@@ -135,6 +146,7 @@ async fn serve_aws(AxumState(shared): AxumState<Shared>, request: Request) -> Re
             let is_identity = wire::form_value(&form, "Action") == Some(Operation::GetCallerIdentity.name());
             (is_identity.then_some(Operation::GetCallerIdentity), None)
         }
+        Target::CloudWatch(_, name) => (cloudwatch::operation(name), None),
         Target::Unknown => (None, None),
     };
     let (request_id, default_region) = {
@@ -184,13 +196,23 @@ async fn serve_aws(AxumState(shared): AxumState<Shared>, request: Request) -> Re
 /// then the operation itself.
 async fn answer(shared: &Shared, call: &Call<'_>) -> Response {
     let sts = *call.target == Target::Sts;
+    let cloudwatch = match call.target {
+        Target::CloudWatch(protocol, _) => Some(*protocol),
+        _ => None,
+    };
     if *call.target == Target::Unknown {
         return unknown_operation();
     }
     let Some(region) = call.region else {
+        if let Some(protocol) = cloudwatch {
+            return cloudwatch_error(CloudWatchError::unauthenticated(call.auth), protocol);
+        }
         return auth_error(call.auth, sts, call.request_id);
     };
     let Some(operation) = call.operation else {
+        if let Target::CloudWatch(protocol, name) = call.target {
+            return cloudwatch_error(CloudWatchError::unknown_operation(name), *protocol);
+        }
         let action = wire::form_value(call.form, "Action").unwrap_or_default();
         return invalid_sts_action(action, call.request_id);
     };
@@ -201,6 +223,10 @@ async fn answer(shared: &Shared, call: &Call<'_>) -> Response {
     }
     let rule = lock(shared).take_rule(operation, call.identifier, region);
     if let Some(rule) = rule {
+        if let Some(protocol) = cloudwatch {
+            let account = lock(shared).account.clone();
+            return cloudwatch_error(CloudWatchError::scripted(&rule.error, operation, &account), protocol);
+        }
         if rule.mid_stream && operation == Operation::ConverseStream {
             return runtime::failing_stream(&rule.error);
         }
@@ -222,6 +248,7 @@ async fn answer(shared: &Shared, call: &Call<'_>) -> Response {
         Operation::DeleteInferenceProfile => {
             control_plane::delete_inference_profile(&mut lock(shared), region, identifier)
         }
+        Operation::ListTagsForResource => control_plane::list_tags_for_resource(&lock(shared), region, call.body),
         Operation::Converse | Operation::ConverseStream => {
             runtime::converse(shared, operation, region, identifier, call.body, call.started)
         }
@@ -229,6 +256,24 @@ async fn answer(shared: &Shared, call: &Call<'_>) -> Response {
             let account = lock(shared).account.clone();
             Ok(sts::get_caller_identity(&account, call.request_id))
         }
+        Operation::GetMetricData | Operation::ListMetrics => {
+            let protocol = cloudwatch.unwrap_or(Protocol::Cbor);
+            let state = lock(shared);
+            let metrics = Metrics {
+                series: &state.metrics,
+                region,
+                now: wire::now_epoch_seconds(),
+                page_limit: state.metrics_page_limit,
+            };
+            let served = cloudwatch::serve(protocol, operation, &metrics, call.body);
+            return served.unwrap_or_else(|error| cloudwatch_error(error, protocol));
+        }
     };
     result.unwrap_or_else(|error| error_response(&error, call.identifier, sts, call.request_id))
+}
+
+/// A CloudWatch error in the caller's protocol, marked for the request log.
+fn cloudwatch_error(error: CloudWatchError, protocol: Protocol) -> Response {
+    let code = error.code().to_owned();
+    logged(error.into_response(protocol), &code)
 }

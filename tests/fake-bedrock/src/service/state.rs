@@ -11,8 +11,9 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::data::{FakeModel, FakeProfile, RegionData};
+use crate::metrics::{MetricSeries, add_series};
 use crate::script::{ControlScript, LatencyRule, Operation, RequestRecord, Rule};
-use crate::wire::Arn;
+use crate::wire::{Arn, now_epoch_seconds};
 
 /// The state shared by the server and every [`crate::FakeHandle`].
 pub(crate) type Shared = Arc<Mutex<State>>;
@@ -29,6 +30,10 @@ pub(crate) struct Initial {
     pub(crate) regions: BTreeMap<String, RegionData>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) latency: Vec<LatencyRule>,
+    /// CloudWatch's series, placed in time.
+    pub(crate) metrics: Vec<MetricSeries>,
+    /// See [`ControlScript::metrics_page_limit`].
+    pub(crate) metrics_page_limit: Option<usize>,
 }
 
 /// A CreateInferenceProfile answered before under a `clientRequestToken`.
@@ -50,6 +55,8 @@ pub(crate) struct State {
     pub(crate) regions: BTreeMap<String, RegionData>,
     pub(crate) rules: Vec<Rule>,
     pub(crate) latency: Vec<LatencyRule>,
+    pub(crate) metrics: Vec<MetricSeries>,
+    pub(crate) metrics_page_limit: Option<usize>,
     pub(crate) requests: Vec<RequestRecord>,
     /// Keyed by region and token.
     pub(super) created: HashMap<(String, String), Created>,
@@ -65,6 +72,8 @@ impl State {
             regions: initial.regions.clone(),
             rules: initial.rules.clone(),
             latency: initial.latency.clone(),
+            metrics: initial.metrics.clone(),
+            metrics_page_limit: initial.metrics_page_limit,
             initial,
             requests: Vec::new(),
             created: HashMap::new(),
@@ -78,6 +87,8 @@ impl State {
         self.regions = self.initial.regions.clone();
         self.rules = self.initial.rules.clone();
         self.latency = self.initial.latency.clone();
+        self.metrics = self.initial.metrics.clone();
+        self.metrics_page_limit = self.initial.metrics_page_limit;
         self.requests.clear();
         self.created.clear();
     }
@@ -93,6 +104,13 @@ impl State {
         }
         self.rules.extend(script.rules);
         self.latency.extend(script.latency);
+        let now = now_epoch_seconds();
+        for series in script.metrics {
+            add_series(&mut self.metrics, series, now);
+        }
+        if script.metrics_page_limit.is_some() {
+            self.metrics_page_limit = script.metrics_page_limit;
+        }
         for patch in script.models {
             let data = self.regions.entry(patch.region).or_default();
             if patch.remove {
