@@ -12,6 +12,7 @@ pub mod diff_view;
 pub mod env_switcher;
 pub mod line_diagnostics;
 pub mod load;
+pub mod preset_changes;
 pub mod preset_editor;
 pub mod profile_picker;
 pub mod signed_in;

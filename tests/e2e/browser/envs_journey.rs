@@ -57,7 +57,10 @@ fn seeded_store(prod: &str) -> (TestHome, PathBuf) {
         ..EnvSettings::default()
     };
     write_env(&store, "default", DEFAULT, &settings("", false));
-    write_env(&store, "staging", STAGING, &settings("Pre-production", false));
+    // Staging's Nova Pro carries a preset, which a promote of Nova Pro takes along.
+    let mut staging = settings("Pre-production", false);
+    staging.presets.insert(NOVA_PRO.to_owned(), serde_json::from_str(r#"{"maxTokens":300}"#).expect("a preset"));
+    write_env(&store, "staging", STAGING, &staging);
     write_env(&store, "prod", prod, &settings("What the apps call", true));
     (home, store)
 }
@@ -179,6 +182,9 @@ async fn promoting_from_staging_to_prod_writes_two_lines_and_reverting_restores_
         assert!(gate.contains("no problem"), "system profile ids of active models pass the gate: {gate}");
         let diff = page.find_in(&preview, &testid("promote-diff")).await?.text().await?;
         assert!(diff.contains("2 line(s) added, 2 removed"), "prod's line diff: {diff}");
+        let presets = page.find_in(&preview, &testid("promote-presets")).await?.text().await?;
+        let expected = format!("{NOVA_PRO}: in prod now no preset; after the promote maxTokens=300");
+        assert!(presets.contains(&expected), "the preset travels with its binding: {presets}");
         assert_eq!(prod_on_disk(), prod.as_bytes(), "a preview writes nothing");
 
         // Apply: exactly those two lines of prod change, and every comment stays.
@@ -191,6 +197,8 @@ async fn promoting_from_staging_to_prod_writes_two_lines_and_reverting_restores_
         let promoted = String::from_utf8(prod_on_disk())?;
         assert_eq!(promoted, expected_promoted, "only the two promoted lines changed");
         assert_eq!(comments(&promoted), comments(&prod), "every comment of prod stays, in order");
+        let prod_settings = std::fs::read_to_string(store.join("envs/prod/settings.json"))?;
+        assert!(prod_settings.contains("\"maxTokens\": 300"), "prod has Nova Pro's preset now: {prod_settings}");
         // The diff now shows only what was left out.
         page.wait_gone(&row("diff-row", NOVA_PRO)).await?;
         page.find(&row("diff-row", LLAMA3)).await?;

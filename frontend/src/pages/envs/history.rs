@@ -14,6 +14,7 @@ use crate::api;
 use crate::components::binding_changes::BindingChanges;
 use crate::components::diff_view::DiffView;
 use crate::components::load::LoadError;
+use crate::components::preset_changes::PresetChanges;
 use crate::ctx::{Ctx, use_ctx};
 use crate::state::envs::{kind_label, settings_changes, time_text};
 use crate::state::error::PRECONDITION_FAILED;
@@ -78,6 +79,14 @@ fn Entry(item: HistoryItem, reload: Callback<()>) -> impl IntoView {
             />
         }
     });
+    let presets = view! {
+        <PresetChanges
+            presets=summary.presets.clone()
+            before="before".to_owned()
+            after="after".to_owned()
+            test_id="history-presets"
+        />
+    };
     let settings = settings.and_then(|change| {
         let fields = settings_changes(change.before.as_ref(), change.after.as_ref());
         (!fields.is_empty()).then(|| {
@@ -117,6 +126,7 @@ fn Entry(item: HistoryItem, reload: Callback<()>) -> impl IntoView {
             {summary.reason.clone().map(|reason| view! { <p class="reason" data-testid="history-reason">"“" {reason} "”"</p> })}
             {bindings}
             {settings}
+            {presets}
             {line_diff}
             // Reverting is an edit: it needs the editor role here.
             <div hidden=move || !permissions.with(|may| may.may(Role::Editor, ctx.env))>

@@ -12,7 +12,6 @@ use bedrock_binder_shared::api::{
     EnvDiffResponse, EnvListResponse, GateFinding, GateReport, GateSeverity, PromoteResponse, ProposeRequest,
 };
 use bedrock_binder_shared::env_name::EnvName;
-use bedrock_binder_shared::preset::{Preset, PresetChange};
 use bedrock_binder_shared::promote::BindingChange;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -21,6 +20,7 @@ use crate::api::{self, ApiError};
 use crate::components::binding_changes::BindingChanges;
 use crate::components::diff_view::DiffView;
 use crate::components::load::LoadError;
+use crate::components::preset_changes::PresetChanges;
 use crate::ctx::{Ctx, use_ctx};
 use crate::state::envs::{Difference, value_text};
 use crate::state::error::PRECONDITION_FAILED;
@@ -186,33 +186,12 @@ fn DiffSection(form: Form) -> impl IntoView {
     }
 }
 
-/// The presets that differ, one line per model; nothing when they are alike.
-#[component]
-fn PresetDiff(presets: Vec<PresetChange>, from: String, to: String) -> impl IntoView {
-    if presets.is_empty() {
-        return ().into_any();
-    }
-    let shown = |preset: Option<Preset>| preset.map_or_else(|| "no preset".to_owned(), |preset| preset.to_string());
-    let items = presets
-        .into_iter()
-        .map(|change| {
-            let line = format!("{}: {} in {from}, {} in {to}", change.model, shown(change.before), shown(change.after));
-            view! { <li>{line}</li> }
-        })
-        .collect_view();
-    view! {
-        <section class="preset-diff" data-testid="env-preset-diff">
-            <h4>"Presets that differ (they travel with their bindings)"</h4>
-            <ul>{items}</ul>
-        </section>
-    }
-    .into_any()
-}
-
 #[component]
 fn DiffTable(diff: EnvDiffResponse, form: Form) -> impl IntoView {
     let EnvDiffResponse { from, to, changes, lines, presets } = diff;
-    let preset_diff = view! { <PresetDiff presets=presets from=from.clone() to=to.clone() /> };
+    let preset_diff = view! {
+        <PresetChanges presets=presets before=format!("in {from}") after=format!("in {to}") test_id="env-preset-diff" />
+    };
     let all = promotable(&changes);
     let caption = format!("Bindings that differ from {from} to {to}");
     if changes.is_empty() {
@@ -527,6 +506,12 @@ fn PreviewView(preview: Preview, form: Form) -> impl IntoView {
                 caption="The bindings the promote changes in the target"
                 before=format!("In {target} now")
                 after="After the promote".to_owned()
+            />
+            <PresetChanges
+                presets=answer.presets.clone()
+                before=format!("in {target} now")
+                after="after the promote".to_owned()
+                test_id="promote-presets"
             />
             {skipped}
             <GateView gate=answer.gate.clone() />

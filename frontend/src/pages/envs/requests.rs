@@ -15,6 +15,7 @@ use crate::api;
 use crate::components::binding_changes::BindingChanges;
 use crate::components::diff_view::DiffView;
 use crate::components::load::LoadError;
+use crate::components::preset_changes::PresetChanges;
 use crate::ctx::use_ctx;
 use crate::state::envs::{kind_label, time_text};
 use crate::state::promote::reason;
@@ -218,6 +219,12 @@ fn Request(request: ChangeRequest, reload: Callback<()>) -> impl IntoView {
                 caption="The bindings this request changes"
                 before="Now".to_owned()
                 after="After".to_owned()
+            />
+            <PresetChanges
+                presets=request.presets.clone()
+                before="now".to_owned()
+                after="after".to_owned()
+                test_id="request-presets"
             />
             {gate}
             {line_diff}
