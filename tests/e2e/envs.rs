@@ -34,25 +34,25 @@ const PROD: &str = "# prod: the production account's profiles\r\n\
                     amazon.nova-lite-v1:0=\r\n";
 
 /// A temp home with a store directory beside it.
-struct StoreHome {
-    home: TestHome,
-    store: PathBuf,
+pub(crate) struct StoreHome {
+    pub(crate) home: TestHome,
+    pub(crate) store: PathBuf,
 }
 
 impl StoreHome {
-    fn new() -> StoreHome {
+    pub(crate) fn new() -> StoreHome {
         let home = TestHome::new();
         let store = home.dir.path().join("store");
         StoreHome { home, store }
     }
 
     /// Runs `bedrock-binder --store STORE ARGS…`.
-    fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         let output = self.home.command().arg("--store").arg(&self.store).args(args).output().expect("run binary");
         Run::from(output)
     }
 
-    fn text(&self, env: &str) -> String {
+    pub(crate) fn text(&self, env: &str) -> String {
         fs::read_to_string(self.env_file(env)).expect("read the environment's file")
     }
 

@@ -1,40 +1,17 @@
 //! Presets end to end: `preset set|show|clear` on a store, their travel through diff, promote
 //! and history, the API's conditional writes and refusals, and a test call that sends them.
 
-use std::fs;
-use std::path::PathBuf;
-
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use bedrock_binder_shared::api::{ChangeKind, EnvDiffResponse, HistoryResponse, PresetsResponse, TestResponse};
 use fake_bedrock::{FakeBedrock, Operation};
 
 use crate::aws_api::{NOVA, NOVA_US, app_on, get, post_json, send};
-use crate::helpers::{Run, TestHome};
+use crate::envs::StoreHome;
+use crate::helpers::TestHome;
 
 const LITE: &str = "amazon.nova-lite-v1:0";
 const LITE_US: &str = "us.amazon.nova-lite-v1:0";
-
-struct StoreHome {
-    home: TestHome,
-    store: PathBuf,
-}
-
-impl StoreHome {
-    fn new() -> StoreHome {
-        let home = TestHome::new();
-        let store = home.dir.path().join("store");
-        StoreHome { home, store }
-    }
-
-    fn run(&self, args: &[&str]) -> Run {
-        Run::from(self.home.command().arg("--store").arg(&self.store).args(args).output().expect("run binary"))
-    }
-
-    fn text(&self, env: &str) -> String {
-        fs::read_to_string(self.store.join("envs").join(env).join("inference.txt")).expect("read")
-    }
-}
 
 #[test]
 fn a_preset_is_set_shown_diffed_promoted_with_its_binding_and_recorded_never_touching_the_file() {
