@@ -297,9 +297,8 @@ impl Environments {
         expected: Option<Version>,
         meta: ChangeMeta,
     ) -> Result<PresetsResponse, PresetWriteError> {
-        let proposal = self.preset_proposal(env, model, preset, expected)?;
-        let mut settings = self.read(env)?.settings;
-        settings.presets = proposal.after;
+        let (proposal, stored) = self.preset_change(env, model, preset, expected)?;
+        let settings = EnvSettings { presets: proposal.after, ..stored.settings };
         let change = Change::Settings { kind: ChangeKind::Preset, expected: proposal.base, settings };
         match self.storage.commit(env, change, meta) {
             Ok(_) | Err(StorageError::Unchanged { .. }) => Ok(self.presets(env)?),
@@ -316,6 +315,17 @@ impl Environments {
         preset: Option<Preset>,
         expected: Option<Version>,
     ) -> Result<PresetProposal, PresetWriteError> {
+        Ok(self.preset_change(env, model, preset, expected)?.0)
+    }
+
+    /// [`preset_proposal`](Self::preset_proposal), with the environment it was read from.
+    pub fn preset_change(
+        &self,
+        env: &EnvName,
+        model: &str,
+        preset: Option<Preset>,
+        expected: Option<Version>,
+    ) -> Result<(PresetProposal, StoredEnv), PresetWriteError> {
         let stored = self.read(env)?;
         if let Some(expected) = expected
             && expected != stored.state.settings
@@ -334,7 +344,9 @@ impl Environments {
                 after.remove(model);
             }
         }
-        Ok(PresetProposal { base: stored.state.settings, before: stored.settings.presets, after })
+        let proposal =
+            PresetProposal { base: stored.state.settings.clone(), before: stored.settings.presets.clone(), after };
+        Ok((proposal, stored))
     }
 
     /// The committed history of `env`, newest first. A deleted environment's history is

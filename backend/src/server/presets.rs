@@ -82,8 +82,7 @@ async fn write(
     let presets = blocking(move || {
         let model = model.as_str();
         if state.must_propose()? {
-            let presets = state.envs.preset_proposal(&state.env, model, preset, expected)?;
-            let stored = state.envs.read(&state.env)?;
+            let (presets, stored) = state.envs.preset_change(&state.env, model, preset, expected)?;
             if presets.before == presets.after {
                 return Ok(state.envs.presets(&state.env)?);
             }
